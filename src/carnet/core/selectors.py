@@ -1,0 +1,15 @@
+"""Public reference data: countries and priorities, translated rows prefetched in one query each."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from carnet.core.models import Country, Priority
+
+
+def country_list() -> QuerySet[Country]:
+    return Country.objects.prefetch_related("translations").order_by("sort_order", "code")
+
+
+def priority_list() -> QuerySet[Priority]:
+    return Priority.objects.prefetch_related("translations").order_by("number")

@@ -1,0 +1,3 @@
+"""Shared fixtures live in tests/fixtures.py; settings in tests/settings.py."""
+
+pytest_plugins = ["tests.fixtures"]

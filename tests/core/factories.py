@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import factory
+
+from carnet.core.models import Country, NcpStatus, Priority
+
+
+class CountryFactory(factory.django.DjangoModelFactory):
+    """Countries come from a migration; this makes extra ones (codes X0..X9 etc.) for tests."""
+
+    class Meta:
+        model = Country
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"X{n % 10}")
+    ncp_status = NcpStatus.OPERATIONAL
+    name = factory.LazyAttribute(lambda c: f"Testland {c.code}")
+
+
+class PriorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Priority
+
+    number = factory.Sequence(lambda n: 100 + n)
+    slug = factory.Sequence(lambda n: f"priority-{n}")
+    title = factory.Sequence(lambda n: f"Priority {n}")
