@@ -22,13 +22,11 @@ run: install
 	@mkdir -p var
 	@new=$$(test -f var/carnet.sqlite3 || test -n "$$DATABASE_URL" || echo yes); \
 	$(BIN)/carnet migrate --no-input -v0 && \
-	$(BIN)/carnet compilemessages -v0 --ignore='.venv/*' && \
 	if [ -n "$$new" ]; then $(BIN)/carnet demo; fi && \
 	echo "" && echo "carnet: http://$(HOST):$(PORT)/  — demo password: $${CARNET_DEMO_PASSWORD:-carnet-demo-password} ('carnet demo' lists the accounts)" && \
 	CARNET_HTTPS=$${CARNET_HTTPS:-0} $(BIN)/carnet serve --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/carnet compilemessages -v0 --ignore='.venv/*'
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} -m "not browser" tests
 	$(BIN)/pytest -m browser tests
 
@@ -41,8 +39,11 @@ check: install
 bench: install
 	$(BIN)/python bench/run.py
 
+# Extract strings into the .po files (needs GNU gettext), then compile the .mo files
+# (pure Python, so `make run` and `make test` need no gettext). Both are committed.
 messages: install
-	cd src/carnet && ../../$(BIN)/carnet makemessages -l ru --no-obsolete --add-location file -i '*/migrations/*'
+	cd src/carnet && ../../$(BIN)/carnet makemessages -a --no-obsolete --add-location file -i 'migrations/*'
+	$(BIN)/python -c "import glob, polib; [polib.pofile(p).save_as_mofile(p[:-3] + '.mo') for p in glob.glob('src/carnet/locale/*/LC_MESSAGES/*.po')]"
 
 lock: install
 	$(BIN)/pip-compile -q --strip-extras --generate-hashes --allow-unsafe -o requirements.lock pyproject.toml

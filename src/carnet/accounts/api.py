@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from carnet.accounts.roles import grants_of, needs_second_factor
@@ -61,14 +61,14 @@ def tokens(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, auth=django_auth, summary="Create a token (signed-in session only)")
-def token_new(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenCreatedOut]:
+def token_new(request: HttpRequest, payload: TokenIn) -> Status:
     """Only a signed-in session can create a token: a token cannot mint further tokens."""
     issued = token_create(actor=request.user, user=request.user, name=payload.name, days=payload.days)  # type: ignore[arg-type]  # signed in
     out = TokenCreatedOut.model_validate({**TokenOut.from_orm(issued.token).model_dump(), "secret": issued.secret})
-    return 201, out
+    return Status(201, out)
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
-def token_delete(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_delete(request: HttpRequest, token_id: int) -> Status:
     token_revoke(actor=request.user, token=token_get_for(actor=request.user, token_id=token_id))
-    return 204, None
+    return Status(204, None)

@@ -1,6 +1,8 @@
-"""Searching the audit log through the API (data-protection officer roles only)."""
+"""Searching the audit log through the API (data-protection officer roles only).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: ninja must see `Query[...]` as a real type.
+"""
+
 
 from datetime import date, datetime
 

@@ -70,6 +70,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # carnet's apps come before the third-party ones so that their templates
+    # (e.g. allauth/layouts/base.html, wrapping sign-in pages in carnet's layout) win.
+    "carnet.core",
+    "carnet.accounts",
+    "carnet.audit",
+    "carnet.directory",
+    "carnet.api",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -77,11 +84,6 @@ INSTALLED_APPS = [
     "csp",
     "parler",
     "ninja",
-    "carnet.core",
-    "carnet.accounts",
-    "carnet.audit",
-    "carnet.directory",
-    "carnet.api",
 ]
 
 MIDDLEWARE = [

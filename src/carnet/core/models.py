@@ -6,6 +6,8 @@ third language needs rows, not code.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFields
@@ -60,3 +62,36 @@ class Priority(TranslatableModel):
 
     def __str__(self) -> str:
         return str(self.safe_translation_getter("title", any_language=True) or self.slug)
+
+
+class DataKey(models.Model):
+    """One record's data-encryption key, stored only wrapped (AES-GCM) by a key-encryption key.
+
+    Every protected value of a record (a child's name, date of birth, documents...)
+    is encrypted under the record's own data key; see :mod:`carnet.core.crypto`.
+    The plaintext key never touches the database: ``wrapped`` holds it encrypted by
+    the key-encryption key (KEK) named in ``kek_id``, which lives only in the
+    environment (``CARNET_DATA_KEY``) or a KMS. Rotating a KEK re-wraps these rows
+    (``carnet rotate_keys``) and leaves the data ciphertexts untouched.
+
+    Crypto-shredding: deleting a row destroys the only copy of its key, so every
+    value encrypted under it becomes unreadable for good, wherever copies of the
+    ciphertext remain (replicas, exports of the column). Backups that still hold
+    the row stay readable with the KEK until they expire or that KEK is destroyed.
+    Models that point here should use ``on_delete=models.SET_NULL`` (or erase the
+    record in the same transaction) so a shred is never blocked by a reference.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kek_id = models.CharField(_("key-encryption key id"), max_length=64, db_index=True)
+    wrapped = models.BinaryField(_("wrapped key"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("re-wrapped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data key")
+        verbose_name_plural = _("data keys")
+
+    def __str__(self) -> str:
+        # Ids only: never the wrapped bytes.
+        return f"{self.pk} ({self.kek_id})"

@@ -1,0 +1,124 @@
+"""Browser tests: Debian's Chromium, driven by Playwright's sync API, against pytest-django's live server.
+
+A browser is never downloaded. When /usr/bin/chromium (or Playwright) is missing the tests are
+skipped with the reason; tests/conftest.py turns any such skip into a failure when CI=true.
+Everything under tests/e2e is marked ``browser`` (``make test`` runs them in a separate, serial pass).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from carnet.accounts.demo import DEMO_ACCOUNTS
+from carnet.accounts.demo import load as load_demo_accounts
+from carnet.accounts.models import User
+
+# Playwright's sync API runs an asyncio event loop in the test thread; without this, Django
+# refuses ORM calls made from the test body (SynchronousOnlyOperation).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Long enough for a slow CI machine, short enough that a wrong locator fails fast.
+TIMEOUT_MS = 10_000
+E2E_DIR = Path(__file__).resolve().parent
+# The audit log's append-only triggers, as its migration installs and removes them (one source of truth).
+_audit_migration = importlib.import_module("carnet.audit.migrations.0002_append_only_trigger")
+AUDIT_TRIGGERS_UP = {"sqlite": _audit_migration.SQLITE_UP, "postgresql": _audit_migration.PG_UP}
+AUDIT_TRIGGERS_DOWN = {"sqlite": _audit_migration.SQLITE_DOWN, "postgresql": _audit_migration.PG_DOWN}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so `-m browser` selects these
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.path)).resolve().is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.browser)
+
+
+def _audit_triggers(*, installed: bool) -> None:
+    """Remove the audit log's triggers, and install them again when ``installed`` (idempotent)."""
+    statements = AUDIT_TRIGGERS_DOWN.get(connection.vendor, [])
+    if installed:
+        statements = statements + AUDIT_TRIGGERS_UP.get(connection.vendor, [])
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def _audit_triggers_restored(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Leave the test database with its append-only triggers (it may be kept with --reuse-db)."""
+    yield
+    with django_db_blocker.unblock():
+        _audit_triggers(installed=True)
+
+
+@pytest.fixture(autouse=True)
+def _live_database(transactional_db: None, django_db_serialized_rollback: None, _audit_triggers_restored: None) -> Iterator[None]:
+    """A database the live server's thread can see, with the seeded countries and priorities.
+
+    Tests against a live server cannot run inside a rolled-back transaction: the database is
+    flushed after each one. Serialized rollback restores what the migrations seeded. The flush
+    deletes the audit log, which its triggers refuse, so they are lifted for the flush only and
+    reinstalled before the next test.
+    """
+    from carnet.core.models import Priority; from django.db import connections; print("DBG setup", Priority.objects.count(), hasattr(connection, "_test_serialized_contents"), id(connections["default"]))
+    _audit_triggers(installed=True)
+    yield
+    print("DBG teardown", Priority.objects.count())
+    _audit_triggers(installed=False)
+
+
+@pytest.fixture
+def demo_users(transactional_db: None) -> dict[str, User]:
+    """The demo accounts (one per role, second factors enrolled), committed so the live server sees them."""
+    load_demo_accounts(reset=False, out=io.StringIO())
+    return {user.username: user for user in User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium for the session."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        found = shutil.which("chromium")
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); found: {found or 'none'}")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the Python package playwright (requirements-dev.lock)")
+    playwright = sync_api.sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) whose relative URLs point at the live server."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
