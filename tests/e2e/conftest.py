@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from carnet.accounts.demo import DEMO_ACCOUNTS
 from carnet.accounts.demo import load as load_demo_accounts
@@ -79,10 +79,8 @@ def _live_database(transactional_db: None, django_db_serialized_rollback: None, 
     deletes the audit log, which its triggers refuse, so they are lifted for the flush only and
     reinstalled before the next test.
     """
-    from carnet.core.models import Priority; from django.db import connections; print("DBG setup", Priority.objects.count(), hasattr(connection, "_test_serialized_contents"), id(connections["default"]))
     _audit_triggers(installed=True)
     yield
-    print("DBG teardown", Priority.objects.count())
     _audit_triggers(installed=False)
 
 
@@ -100,7 +98,15 @@ def browser() -> Iterator[Any]:
         found = shutil.which("chromium")
         pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); found: {found or 'none'}")
     sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the Python package playwright (requirements-dev.lock)")
+    # Once Playwright's loop runs in this thread, Django looks its connections up in a context-local
+    # store instead of the thread-local one: a second set of connection objects, without what the
+    # test-database setup attached (the serialized data) and not the ones shared with the live server.
+    # Point that store at the same objects.
+    current = {alias: connections[alias] for alias in connections}
     playwright = sync_api.sync_playwright().start()
+    for alias, wrapper in current.items():
+        connections[alias] = wrapper
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     try:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     except Exception:

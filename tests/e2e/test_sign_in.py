@@ -65,7 +65,7 @@ def test_national_contact_point_signs_in_with_two_factors_in_russian(page: Any, 
     # then they land on the Russian home page, signed in under their name, with the five priorities
     expect(page).to_have_url(f"{live_server.url}/ru/")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
-    expect(header.locator(".who")).to_contain_text("ncp-se")
+    expect(header.locator(".who")).to_have_text("Вы вошли как ncp-se")
     expect(header.locator("form[action='/ru/accounts/logout/'] button[type=submit]")).to_be_visible()
     expect(header.get_by_role("link", name="Войти", exact=True)).to_have_count(0)
     expect(page.locator("ol.priorities > li > strong")).to_have_text(PRIORITIES_RU)
@@ -77,7 +77,6 @@ def test_national_contact_point_signs_in_with_two_factors_in_russian(page: Any, 
 
 def test_language_switch_keeps_the_visitor_on_the_same_page(page: Any, live_server: Any) -> None:
     # given a visitor on the English home page
-    from carnet.core.models import Priority; print("DBG", Priority.objects.count())
     page.goto("/en/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     switch = page.get_by_role("navigation", name="Language")
