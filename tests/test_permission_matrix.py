@@ -81,7 +81,9 @@ PAGES: dict[str, Row] = {
     "account_confirm_reauthentication_code": Row("GET", "/en/accounts/reauthenticate/code/confirm/", rows(302, 302)),
     "account_email": Row("GET", "/en/accounts/email/", SIGNED_IN_PAGE),
     "account_email_verification_sent": Row("GET", "/en/accounts/confirm-email/", EVERYONE_200),
-    "account_confirm_email": Row("GET", "/en/accounts/confirm-email/not-a-key/", EVERYONE_200, note="an unknown key shows the expired-link page"),
+    "account_confirm_email": Row(
+        "GET", "/en/accounts/confirm-email/not-a-key/", EVERYONE_200, note="an unknown key shows the expired-link page"
+    ),
     "account_change_password": Row("GET", "/en/accounts/password/change/", SIGNED_IN_PAGE),
     "account_set_password": Row("GET", "/en/accounts/password/set/", rows(302, 302)),
     "account_reset_password": Row("GET", "/en/accounts/password/reset/", EVERYONE_200),

@@ -122,9 +122,13 @@ def test_an_entry_written_in_a_transaction_that_rolls_back_disappears_with_it():
     class ChangeFailed(Exception):
         pass
 
-    with pytest.raises(ChangeFailed), transaction.atomic():
-        audit_entry(action="test.rolled_back")
-        raise ChangeFailed
+    def failing_change() -> None:
+        with transaction.atomic():
+            audit_entry(action="test.rolled_back")
+            raise ChangeFailed
+
+    with pytest.raises(ChangeFailed):
+        failing_change()
 
     # then its entry is gone, and the next entry takes its number and links to the kept one
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["test.kept"]
@@ -296,7 +300,9 @@ def test_verify_command_on_an_empty_log_is_ok():
 @pytest.mark.parametrize(
     ("tamper", "message"),
     [
-        pytest.param(lambda: AuditEntry.objects.filter(seq=2).update(purpose="x"), "BROKEN at entry #2: entry #2 was altered", id="altered"),
+        pytest.param(
+            lambda: AuditEntry.objects.filter(seq=2).update(purpose="x"), "BROKEN at entry #2: entry #2 was altered", id="altered"
+        ),
         pytest.param(lambda: AuditEntry.objects.filter(seq=2).delete(), "BROKEN at entry #2: entry #2 is missing", id="deleted"),
     ],
 )

@@ -22,7 +22,9 @@ def test_ncps_are_operational_everywhere_but_russia_and_germany():
     assert Country.objects.get(code="EU").ncp_status == NcpStatus.NOT_APPLICABLE
 
 
-@pytest.mark.parametrize(("code", "en", "ru"), [("LT", "Lithuania", "Литва"), ("SE", "Sweden", "Швеция"), ("EU", "European Commission", "Европейская комиссия")])
+@pytest.mark.parametrize(
+    ("code", "en", "ru"), [("LT", "Lithuania", "Литва"), ("SE", "Sweden", "Швеция"), ("EU", "European Commission", "Европейская комиссия")]
+)
 def test_country_names_in_english_and_russian(code, en, ru):
     country = Country.objects.get(code=code)
     assert country.safe_translation_getter("name", language_code="en") == en

@@ -22,10 +22,6 @@ from carnet.accounts.demo import DEMO_ACCOUNTS
 from carnet.accounts.demo import load as load_demo_accounts
 from carnet.accounts.models import User
 
-# Playwright's sync API runs an asyncio event loop in the test thread; without this, Django
-# refuses ORM calls made from the test body (SynchronousOnlyOperation).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -91,32 +87,39 @@ def demo_users(transactional_db: None) -> dict[str, User]:
     return {user.username: user for user in User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless Debian Chromium for the session."""
+    """One headless Debian Chromium for the browser tests (stopped before any other test runs)."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         found = shutil.which("chromium")
         pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); found: {found or 'none'}")
     sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the Python package playwright (requirements-dev.lock)")
-    # Once Playwright's loop runs in this thread, Django looks its connections up in a context-local
-    # store instead of the thread-local one: a second set of connection objects, without what the
-    # test-database setup attached (the serialized data) and not the ones shared with the live server.
-    # Point that store at the same objects.
+    # Playwright's sync API keeps an asyncio event loop running in this thread from start() to stop().
+    # Django then refuses ORM calls from the test body (SynchronousOnlyOperation) unless allowed.
+    # The permission lasts only as long as the loop, so other tests keep Django's guard.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # With the loop running, Django also looks its connections up in a context-local store instead
+    # of the thread-local one: a second set of connection objects, without what the test-database
+    # setup attached (the serialized data) and not the ones shared with the live server. Point that
+    # store at the same objects.
     current = {alias: connections[alias] for alias in connections}
     playwright = sync_api.sync_playwright().start()
-    for alias, wrapper in current.items():
-        connections[alias] = wrapper
-    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     try:
+        for alias, wrapper in current.items():
+            connections[alias] = wrapper
+        sync_api.expect.set_options(timeout=TIMEOUT_MS)
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    except Exception:
-        playwright.stop()
-        raise
-    try:
-        yield chromium
+        try:
+            yield chromium
+        finally:
+            chromium.close()
     finally:
-        chromium.close()
         playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -61,7 +62,7 @@ def tokens(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, auth=django_auth, summary="Create a token (signed-in session only)")
-def token_new(request: HttpRequest, payload: TokenIn) -> Status:
+def token_new(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     """Only a signed-in session can create a token: a token cannot mint further tokens."""
     issued = token_create(actor=request.user, user=request.user, name=payload.name, days=payload.days)  # type: ignore[arg-type]  # signed in
     out = TokenCreatedOut.model_validate({**TokenOut.from_orm(issued.token).model_dump(), "secret": issued.secret})
@@ -69,6 +70,6 @@ def token_new(request: HttpRequest, payload: TokenIn) -> Status:
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
-def token_delete(request: HttpRequest, token_id: int) -> Status:
+def token_delete(request: HttpRequest, token_id: int) -> Status[Any]:
     token_revoke(actor=request.user, token=token_get_for(actor=request.user, token_id=token_id))
     return Status(204, None)

@@ -52,7 +52,7 @@ def _totp_uri(user: User) -> str | None:
     device = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if device is None:
         return None
-    return get_mfa_adapter().build_totp_url(user, decrypt(device.data["secret"]))
+    return str(get_mfa_adapter().build_totp_url(user, decrypt(device.data["secret"])))
 
 
 @transaction.atomic
@@ -62,7 +62,7 @@ def load(*, reset: bool, out: TextIO) -> None:
     password = settings.CARNET_DEMO_PASSWORD
     countries = {c.code: c for c in Country.objects.all()}
     organisations = {o.slug: o for o in Organisation.objects.all()}
-    out.write("Demo accounts (password: %s)\n" % password)
+    out.write(f"Demo accounts (password: {password})\n")
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(username=account.username).first()
         if user is None:

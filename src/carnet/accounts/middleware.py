@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -47,7 +47,7 @@ class SessionLifetimeMiddleware:
 class RequireSecondFactorMiddleware:
     """A user whose role can see protected data does nothing else until a second factor is enrolled."""
 
-    ALLOWED_PREFIXES = ("/static/", "/healthz", "/api/")
+    ALLOWED_PREFIXES = ("/static/", "/healthz")
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -58,6 +58,11 @@ class RequireSecondFactorMiddleware:
             from allauth.mfa.models import Authenticator
 
             if not Authenticator.objects.filter(user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]).exists():
+                if request.path.startswith("/api/"):
+                    # A session without a second factor must not reach protected data, nor mint a token, through the API.
+                    return JsonResponse(
+                        {"detail": _("Set up a second factor before using the API."), "code": "second_factor_required"}, status=403
+                    )
                 messages.warning(request, _("Your role gives access to protected data. Set up a second factor to continue."))
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
@@ -78,6 +83,7 @@ class NoStoreForSignedInMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(request, "user", None) is not None and request.user.is_authenticated or request.path.startswith("/api/"):
+        signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+        if signed_in or request.path.startswith("/api/"):
             response["Cache-Control"] = "no-store"
         return response

@@ -53,11 +53,21 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     country = models.ForeignKey(
-        "core.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="memberships", verbose_name=_("country"),
+        "core.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("country"),
         help_text=_("Empty for a regional role, such as the secretariat."),
     )
     organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="memberships", verbose_name=_("organisation")
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("organisation"),
     )
     valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
@@ -75,10 +85,14 @@ class Membership(models.Model):
                 fields=["user", "role"], condition=Q(country__isnull=True, organisation__isnull=True), name="membership_unique_regional"
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "country"], condition=Q(organisation__isnull=True, country__isnull=False), name="membership_unique_country"
+                fields=["user", "role", "country"],
+                condition=Q(organisation__isnull=True, country__isnull=False),
+                name="membership_unique_country",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "organisation"], condition=Q(country__isnull=True, organisation__isnull=False), name="membership_unique_org"
+                fields=["user", "role", "organisation"],
+                condition=Q(country__isnull=True, organisation__isnull=False),
+                name="membership_unique_org",
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")), name="membership_valid_range"

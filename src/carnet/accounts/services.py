@@ -16,7 +16,7 @@ from carnet.accounts.models import ApiToken, Membership, Role, User
 from carnet.accounts.roles import forget_grants
 from carnet.audit.services import record
 
-TOKEN_PREFIX = "carnet_"
+TOKEN_PREFIX = "carnet_"  # noqa: S105  (a public prefix, not a secret)
 
 
 def token_digest(secret: str) -> str:
@@ -36,7 +36,9 @@ def token_create(*, actor: Any, user: User, name: str, days: int | None = None) 
     lifetime = days if days is not None else settings.CARNET_API_TOKEN_DAYS
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken(user=user, name=name[:100], prefix=prefix, digest=token_digest(secret), expires_at=timezone.now() + timedelta(days=lifetime))
+    token = ApiToken(
+        user=user, name=name[:100], prefix=prefix, digest=token_digest(secret), expires_at=timezone.now() + timedelta(days=lifetime)
+    )
     token.full_clean()
     token.save(force_insert=True)
     record(actor=actor, action="token.create", obj=token, purpose=name[:100], username="carnet-cli")
@@ -62,10 +64,17 @@ def token_touch(*, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def membership_grant(
-    *, actor: Any, user: User, role: Role, country: Any = None, organisation: Any = None, purpose: str = ""
-) -> Membership:
-    membership, created = Membership.objects.get_or_create(user=user, role=role, country=country, organisation=organisation)
+def membership_grant(*, actor: Any, user: User, role: Role, country: Any = None, organisation: Any = None, purpose: str = "") -> Membership:
+    """Give ``user`` the role; granting an ended membership again reopens it from now."""
+    membership, created = Membership.objects.select_for_update().get_or_create(
+        user=user, role=role, country=country, organisation=organisation
+    )
+    now = timezone.now()
+    if not created and membership.valid_until is not None and membership.valid_until <= now:
+        membership.valid_from, membership.valid_until = now, None
+        membership.full_clean()
+        membership.save(update_fields=["valid_from", "valid_until"])
+        created = True
     if created:
         record(actor=actor, action="membership.grant", obj=membership, purpose=purpose)
     forget_grants(user)

@@ -36,6 +36,7 @@ class LengthBySecondFactorValidator:
             )
 
     def get_help_text(self) -> str:
-        return _(
-            "Your password must contain at least %(single)d characters, or %(with_mfa)d once you use a second factor."
-        ) % {"single": self.single_factor, "with_mfa": self.with_second_factor}
+        return _("Your password must contain at least %(single)d characters, or %(with_mfa)d once you use a second factor.") % {
+            "single": self.single_factor,
+            "with_mfa": self.with_second_factor,
+        }

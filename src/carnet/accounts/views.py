@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carnet.accounts.forms import TokenCreateForm
+from carnet.accounts.models import User
 from carnet.accounts.roles import grants_of, needs_second_factor
 from carnet.accounts.selectors import token_get_for, token_list_for
 from carnet.accounts.services import token_create, token_revoke
@@ -20,7 +23,8 @@ def security(request: HttpRequest) -> HttpResponse:
     form = TokenCreateForm(request.POST or None)
     issued = None
     if request.method == "POST" and form.is_valid():
-        issued = token_create(actor=request.user, user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+        user = cast(User, request.user)  # @signed_in guarantees a real user
+        issued = token_create(actor=user, user=user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
         form = TokenCreateForm()
     from allauth.mfa.models import Authenticator
 

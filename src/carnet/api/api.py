@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -52,10 +54,21 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return response
 
 
+def _field_name(loc: Any) -> str | None:
+    """ninja's location is ("body", "<parameter>", "field", ...) or ("query", "field"): name the field as the client sent it."""
+    parts = list(loc)
+    parts = parts[2:] if parts[:1] == ["body"] and len(parts) > 2 else parts[1:]
+    return ".".join(str(part) for part in parts) or None
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"field": ".".join(str(part) for part in error.get("loc", [])[1:]) or None, "reason": error.get("msg", ""), "type": error.get("type", "")}
+        {
+            "field": _field_name(error.get("loc", ())),
+            "reason": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
         for error in exc.errors
     ]
     return api.create_response(request, {"detail": "The request is not valid.", "code": "invalid", "errors": errors}, status=422)
@@ -63,4 +76,6 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc), "code": "bad_request" if exc.status_code == 400 else "error"}, status=exc.status_code)
+    return api.create_response(
+        request, {"detail": str(exc), "code": "bad_request" if exc.status_code == 400 else "error"}, status=exc.status_code
+    )

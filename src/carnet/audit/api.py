@@ -3,7 +3,6 @@
 No `from __future__ import annotations` here: ninja must see `Query[...]` as a real type.
 """
 
-
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,6 @@ class AuditSearchForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:  # type: ignore[operator]  # both are dates here
+        if isinstance(start, date) and isinstance(end, date) and start > end:
             raise forms.ValidationError(_("The start date must not be after the end date."))
         return data

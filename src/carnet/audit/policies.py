@@ -22,7 +22,7 @@ def _is_dpo(actor: Any, obj: Any) -> bool:
 
 
 class AuditPolicy(Policy):
-    rules: ClassVar[dict[StrEnum, Rule]] = {AuditAction.VIEW_LOG: _is_dpo}
+    rules: ClassVar[dict[str, Rule]] = {AuditAction.VIEW_LOG: _is_dpo}
 
     @classmethod
     def visible(cls, actor: Any, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:  # type: ignore[override]  # narrowed to entries

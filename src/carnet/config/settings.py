@@ -96,10 +96,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",  # before carnet's middleware, which leaves messages
     "carnet.accounts.middleware.SessionLifetimeMiddleware",
     "carnet.accounts.middleware.RequireSecondFactorMiddleware",
     "carnet.accounts.middleware.NoStoreForSignedInMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -184,7 +184,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING
 AXES_FAILURE_LIMIT = int(os.environ.get("CARNET_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CARNET_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "login"
+# allauth authenticates with username= or email= depending on what was typed; lock on what was typed.
+AXES_USERNAME_CALLABLE = "carnet.accounts.lockout.typed_login"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -233,8 +234,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 _extra_languages = os.environ.get("CARNET_EXTRA_LANGUAGES", "")  # "et:Eesti,lv:Latviešu"
 for _item in filter(None, (part.strip() for part in _extra_languages.split(","))):
-    _code, _, _name = _item.partition(":")
-    LANGUAGES.append((_code, _name or _code))
+    _code, _sep, _name = _item.partition(":")
+    LANGUAGES.append((_code, _name or _code))  # type: ignore[arg-type]  # a plain name: the language's own name needs no translation
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Stockholm"

@@ -33,6 +33,8 @@ def countries(request: HttpRequest) -> list[CountryOut]:
 @router.get("/priorities", response=list[PriorityOut], auth=None, summary="The WGCC's priorities")
 def priorities(request: HttpRequest) -> list[PriorityOut]:
     return [
-        PriorityOut(number=p.number, slug=p.slug, title=str(p), summary=p.safe_translation_getter("summary", default="", any_language=True) or "")
+        PriorityOut(
+            number=p.number, slug=p.slug, title=str(p), summary=p.safe_translation_getter("summary", default="", any_language=True) or ""
+        )
         for p in priority_list()
     ]

@@ -21,11 +21,11 @@ Rule = Callable[[Any, Any], bool]
 class Policy:
     """A table of rules ``action -> predicate(actor, obj)``; absent rows deny."""
 
-    rules: ClassVar[dict[StrEnum, Rule]] = {}
+    rules: ClassVar[dict[str, Rule]] = {}  # keyed by the action (a StrEnum member is its str value)
 
     @classmethod
     def can(cls, actor: Any, action: StrEnum | str, obj: Any = None) -> bool:
-        rule = cls.rules.get(action)  # type: ignore[call-overload]  # StrEnum members hash as their str value
+        rule = cls.rules.get(str(action))
         if rule is None or actor is None:
             return False
         try:

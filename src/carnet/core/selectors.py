@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 
 from carnet.core.models import Country, Priority
 
 
 def country_list() -> QuerySet[Country]:
-    return Country.objects.prefetch_related("translations").order_by("sort_order", "code")
+    # parler's manager is untyped: say what it returns
+    return cast(QuerySet[Country], Country.objects.prefetch_related("translations").order_by("sort_order", "code"))
 
 
 def priority_list() -> QuerySet[Priority]:
-    return Priority.objects.prefetch_related("translations").order_by("number")
+    return cast(QuerySet[Priority], Priority.objects.prefetch_related("translations").order_by("number"))

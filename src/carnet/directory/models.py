@@ -21,7 +21,12 @@ class Organisation(TranslatableModel):
     slug = models.SlugField(_("slug"), unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=OrganisationType.choices)
     country = models.ForeignKey(
-        "core.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="organisations", verbose_name=_("country"),
+        "core.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("country"),
         help_text=_("Empty for a regional body."),
     )
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("part of"))

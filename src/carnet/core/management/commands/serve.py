@@ -30,4 +30,4 @@ class Command(BaseCommand):
             "--bind", bind, "--workers", str(options["workers"]),
             "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("CARNET_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]  # fmt: skip
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606  (replaces this process with gunicorn; fixed arguments)
