@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import factory
 
-from carnet.core.models import Country, NcpStatus, Priority
+from carnet.core.crypto import data_key_create
+from carnet.core.models import Country, DataKey, NcpStatus, Priority
 
 
 class CountryFactory(factory.django.DjangoModelFactory):
@@ -24,3 +25,8 @@ class PriorityFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: 100 + n)
     slug = factory.Sequence(lambda n: f"priority-{n}")
     title = factory.Sequence(lambda n: f"Priority {n}")
+
+
+def data_key() -> DataKey:
+    """A fresh data key, wrapped by the newest key-encryption key (only the crypto module makes them)."""
+    return data_key_create()
