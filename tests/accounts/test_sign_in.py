@@ -15,7 +15,6 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import decrypt
 from django.conf import settings as django_settings
-from django.contrib.messages.api import MessageFailure
 from django.core.cache import cache
 from django.test import Client
 

@@ -7,7 +7,6 @@ Everything under tests/e2e is marked ``browser`` (``make test`` runs them in a s
 
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import shutil
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from carnet.accounts.demo import DEMO_ACCOUNTS
 from carnet.accounts.demo import load as load_demo_accounts
@@ -35,10 +34,6 @@ CHROMIUM_ARGS = [
 # Long enough for a slow CI machine, short enough that a wrong locator fails fast.
 TIMEOUT_MS = 10_000
 E2E_DIR = Path(__file__).resolve().parent
-# The audit log's append-only triggers, as its migration installs and removes them (one source of truth).
-_audit_migration = importlib.import_module("carnet.audit.migrations.0002_append_only_trigger")
-AUDIT_TRIGGERS_UP = {"sqlite": _audit_migration.SQLITE_UP, "postgresql": _audit_migration.PG_UP}
-AUDIT_TRIGGERS_DOWN = {"sqlite": _audit_migration.SQLITE_DOWN, "postgresql": _audit_migration.PG_DOWN}
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so `-m browser` selects these
@@ -48,36 +43,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
-def _audit_triggers(*, installed: bool) -> None:
-    """Remove the audit log's triggers, and install them again when ``installed`` (idempotent)."""
-    statements = AUDIT_TRIGGERS_DOWN.get(connection.vendor, [])
-    if installed:
-        statements = statements + AUDIT_TRIGGERS_UP.get(connection.vendor, [])
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
-@pytest.fixture(scope="session")
-def _audit_triggers_restored(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """Leave the test database with its append-only triggers (it may be kept with --reuse-db)."""
-    yield
-    with django_db_blocker.unblock():
-        _audit_triggers(installed=True)
-
-
 @pytest.fixture(autouse=True)
-def _live_database(transactional_db: None, django_db_serialized_rollback: None, _audit_triggers_restored: None) -> Iterator[None]:
-    """A database the live server's thread can see, with the seeded countries and priorities.
-
-    Tests against a live server cannot run inside a rolled-back transaction: the database is
-    flushed after each one. Serialized rollback restores what the migrations seeded. The flush
-    deletes the audit log, which its triggers refuse, so they are lifted for the flush only and
-    reinstalled before the next test.
-    """
-    _audit_triggers(installed=True)
-    yield
-    _audit_triggers(installed=False)
+def _live_database(live_database: None) -> None:
+    """Every browser test runs against a committed database the live server can see (tests/fixtures.py)."""
 
 
 @pytest.fixture
