@@ -62,7 +62,7 @@ def _audit_triggers_restored(django_db_setup: None, django_db_blocker: Any) -> I
         _audit_triggers(installed=True)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def live_database(transactional_db: None, django_db_serialized_rollback: None, _audit_triggers_restored: None) -> Iterator[None]:
     """A database the live server's thread can see, with the seeded countries and priorities.
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from carnet.accounts.models import SECOND_FACTOR_ROLES, Role, User
-from carnet.accounts.services import membership_grant
+from carnet.accounts.services import membership_grant, user_create
 from carnet.core.models import Country
 from carnet.directory.models import Organisation
 
@@ -66,15 +66,14 @@ def load(*, reset: bool, out: TextIO) -> None:
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(username=account.username).first()
         if user is None:
-            user = User(
+            user = user_create(
+                actor=None,
                 username=account.username,
                 email=f"{account.username}@demo.carnet.invalid",
+                password=password,
                 first_name=account.first_name,
                 last_name=account.last_name,
             )
-            user.set_password(password)
-            user.full_clean()
-            user.save()
         membership_grant(
             actor=None,
             user=user,

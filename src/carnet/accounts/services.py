@@ -64,6 +64,17 @@ def token_touch(*, token: ApiToken) -> None:
 
 
 @transaction.atomic
+def user_create(*, actor: Any, username: str, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """Create a person's account. Roles come separately, as memberships (membership_grant)."""
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    user.set_password(password)
+    user.full_clean()
+    user.save(force_insert=True)
+    record(actor=actor, action="user.create", obj=user, username="carnet-cli")
+    return user
+
+
+@transaction.atomic
 def membership_grant(*, actor: Any, user: User, role: Role, country: Any = None, organisation: Any = None, purpose: str = "") -> Membership:
     """Give ``user`` the role; granting an ended membership again reopens it from now."""
     membership, created = Membership.objects.select_for_update().get_or_create(
