@@ -130,7 +130,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'carnet.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CARNET_DB_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("CARNET_DB_CONN_MAX_AGE", "60")),  # a connection per request costs more than the view
         conn_health_checks=True,
     )
 }
