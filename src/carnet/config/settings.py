@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "carnet.accounts",
     "carnet.audit",
     "carnet.directory",
+    "carnet.cases",
     "carnet.api",
     "allauth",
     "allauth.account",
