@@ -27,7 +27,7 @@ ROLES = ["anonymous", *(account.username for account in DEMO_ACCOUNTS)]
 @pytest.fixture
 def demo_users(db: None) -> dict[str, User]:
     """The demo accounts (one per role), with second factors enrolled where the role needs one."""
-    load_demo_accounts(reset=False, out=io.StringIO())
+    load_demo_accounts(out=io.StringIO())
     return {user.username: user for user in User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])}
 
 

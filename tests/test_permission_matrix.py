@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
@@ -20,45 +19,14 @@ from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SE
 from allauth.mfa.models import Authenticator
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from carnet.accounts.demo import DEMO_ACCOUNTS
-from carnet.accounts.models import SECOND_FACTOR_ROLES, ApiToken
+from carnet.accounts.models import ApiToken
 from carnet.api.api import api
 from tests.accounts.factories import ApiTokenFactory
 from tests.fixtures import ROLES
 
 pytestmark = pytest.mark.django_db
 
-ANON = "anonymous"
-SIGNED = [a.username for a in DEMO_ACCOUNTS]
-DPO = {"secretariat", "sysadmin"}
-WITH_TOTP = {a.username for a in DEMO_ACCOUNTS if a.role in SECOND_FACTOR_ROLES}
-
-
-def rows(anonymous: int, signed: int | None = None, **special: int) -> dict[str, int]:
-    """Expected status per role: ``anonymous``, then ``signed`` for every account, then named exceptions.
-
-    Group names: ``dpo`` (secretariat, sysadmin), ``with_totp`` / ``without_totp``.
-    """
-    table = {ANON: anonymous}
-    for username in SIGNED:
-        table[username] = signed if signed is not None else anonymous
-    groups = {"dpo": DPO, "with_totp": WITH_TOTP, "without_totp": set(SIGNED) - WITH_TOTP}
-    for key, status in special.items():
-        for username in groups.get(key, {key.replace("_", "-")}):
-            table[username] = status
-    return table
-
-
-@dataclass(frozen=True)
-class Row:
-    method: str
-    path: str
-    expect: dict[str, int]
-    body: dict[str, object] | None = None
-    objects: bool = False  # the path holds {own} / {other}: checked by the object tests below
-    note: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
+from tests.matrix.base import ANON, DPO, SIGNED, WITH_TOTP, Row, rows  # noqa: E402,F401  (rows for this file)
 
 EVERYONE_200 = rows(200, 200)
 SIGNED_IN_PAGE = rows(302, 200)
@@ -123,6 +91,24 @@ API: dict[str, Row] = {
 }
 
 
+def _extra_rows() -> None:
+    """Each app's rows live in tests/matrix/<app>.py (PAGES and API dicts), so parallel work never collides here."""
+    import importlib
+    import pkgutil
+
+    import tests.matrix
+
+    for module_info in pkgutil.iter_modules(tests.matrix.__path__):
+        module = importlib.import_module(f"tests.matrix.{module_info.name}")
+        for name, table in (("PAGES", PAGES), ("API", API)):
+            for key, row in getattr(module, name, {}).items():
+                assert key not in table, f"two matrix rows for {key}"
+                table[key] = row
+
+
+_extra_rows()
+
+
 def _walk(patterns: list[URLPattern | URLResolver], namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -144,12 +130,16 @@ def _api_operations() -> set[str]:
     return operations
 
 
-API_OPERATION_NAMES = {f"api:{name}" for name in ("countries", "priorities", "me", "tokens", "token_new", "token_delete", "entries")}
+API_OWN_URLS = {"api:openapi-json", "api:api-root"}  # the API's own pages; everything else under api: is an operation
+
+
+def _is_api_operation(name: str) -> bool:
+    return name.startswith("api:") and name not in API_OWN_URLS
 
 
 def test_every_route_has_rows() -> None:
     # given every named URL pattern and every API operation
-    pages = {name for name, _pattern in _walk(get_resolver().url_patterns)} - API_OPERATION_NAMES
+    pages = {name for name, _pattern in _walk(get_resolver().url_patterns) if not _is_api_operation(name)}
     operations = _api_operations()
     # then each has rows in the matrix, and the matrix names nothing that no longer exists
     assert sorted(pages - PAGES.keys()) == [], "routes without matrix rows"
@@ -163,7 +153,6 @@ def test_carnet_views_declare_their_permission() -> None:
         name
         for name, pattern in _walk(get_resolver().url_patterns)
         if getattr(pattern.callback, "__module__", "").startswith("carnet.")
-        and name not in API_OPERATION_NAMES
         and not name.startswith("api:")
         and not hasattr(pattern.callback, "carnet_permission")
     ]
@@ -172,24 +161,38 @@ def test_carnet_views_declare_their_permission() -> None:
 
 def _request(client: object, row: Row, path: str) -> int:
     method = getattr(client, row.method.lower())
-    if row.body is not None:
+    if row.body is not None and path.startswith("/api/"):
         response = method(path, data=json.dumps(row.body), content_type="application/json")
+    elif row.body is not None:
+        response = method(path, data=row.body)  # a page's form, sent as a browser sends it
     else:
         response = method(path)
     return int(response.status_code)
 
 
+def _path(row: Row, demo_users: dict[str, object]) -> str:
+    """Fill the placeholders: ``{case}`` is a Swedish case owned by caseworker-se (see tests/matrix/cases.py)."""
+    if "{case}" not in row.path:
+        return row.path
+    from tests.cases.factories import open_case
+
+    case = open_case(demo_users["caseworker-se"])  # type: ignore[arg-type]
+    return row.path.format(case=case.pk)
+
+
 @pytest.mark.parametrize("name", sorted(k for k, v in PAGES.items() if not v.objects))
-def test_page_matrix(name: str, client_as: object) -> None:
+def test_page_matrix(name: str, client_as: object, demo_users: dict[str, object]) -> None:
     row = PAGES[name]
-    actual = {role: _request(client_as(role), row, row.path) for role in ROLES}  # type: ignore[operator]
+    path = _path(row, demo_users)
+    actual = {role: _request(client_as(role), row, path) for role in ROLES}  # type: ignore[operator]
     assert actual == row.expect
 
 
 @pytest.mark.parametrize("name", sorted(k for k, v in API.items() if not v.objects))
-def test_api_matrix(name: str, client_as: object) -> None:
+def test_api_matrix(name: str, client_as: object, demo_users: dict[str, object]) -> None:
     row = API[name]
-    actual = {role: _request(client_as(role), row, row.path) for role in ROLES}  # type: ignore[operator]
+    path = _path(row, demo_users)
+    actual = {role: _request(client_as(role), row, path) for role in ROLES}  # type: ignore[operator]
     assert actual == row.expect
 
 

@@ -51,7 +51,7 @@ def _live_database(live_database: None) -> None:
 @pytest.fixture
 def demo_users(transactional_db: None) -> dict[str, User]:
     """The demo accounts (one per role, second factors enrolled), committed so the live server sees them."""
-    load_demo_accounts(reset=False, out=io.StringIO())
+    load_demo_accounts(out=io.StringIO())
     return {user.username: user for user in User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])}
 
 

@@ -1,7 +1,7 @@
 """Demo accounts: synthetic people, one per role, with second factors enrolled where the role needs one.
 
-Every app may have a ``demo.py`` with ``load(*, reset, out)``; `carnet demo` calls them
-in INSTALLED_APPS order. Nothing here may ever describe a real person.
+Every app may have a ``demo.py`` with ``load(*, out)`` and ``reset(*, out)``; `carnet demo`
+resets in reverse INSTALLED_APPS order (``--reset``), then loads in order. Nothing here may ever describe a real person.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from carnet.accounts.models import SECOND_FACTOR_ROLES, Role, User
 from carnet.accounts.services import membership_grant, user_create
 from carnet.core.models import Country
 from carnet.directory.models import Organisation
+from carnet.directory.services import organisation_ensure
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount("secretariat", Role.SECRETARIAT, None, "cbss-secretariat", "Sam", "Secretariat"),
-    DemoAccount("ncp-se", Role.NCP, "SE", None, "Nora", "Contact-Point (SE)"),
-    DemoAccount("ncp-lt", Role.NCP, "LT", None, "Nikolai", "Contact-Point (LT)"),
-    DemoAccount("caseworker-se", Role.CASEWORKER, "SE", None, "Cecilia", "Caseworker (SE)"),
-    DemoAccount("caseworker-lt", Role.CASEWORKER, "LT", None, "Carl", "Caseworker (LT)"),
-    DemoAccount("supervisor-se", Role.SUPERVISOR, "SE", None, "Sofia", "Supervisor (SE)"),
+    DemoAccount("ncp-se", Role.NCP, "SE", "demo-ncp-se", "Nora", "Contact-Point (SE)"),
+    DemoAccount("ncp-lt", Role.NCP, "LT", "demo-ncp-lt", "Nikolai", "Contact-Point (LT)"),
+    DemoAccount("caseworker-se", Role.CASEWORKER, "SE", "demo-social-services-se", "Cecilia", "Caseworker (SE)"),
+    DemoAccount("caseworker-lt", Role.CASEWORKER, "LT", "demo-social-services-lt", "Carl", "Caseworker (LT)"),
+    DemoAccount("supervisor-se", Role.SUPERVISOR, "SE", "demo-social-services-se", "Sofia", "Supervisor (SE)"),
     DemoAccount("coordinator-lt", Role.COORDINATOR, "LT", None, "Kristina", "Coordinator (LT)"),
     DemoAccount("researcher", Role.RESEARCHER, None, None, "Rasmus", "Researcher"),
     DemoAccount("expert-ee", Role.EXPERT, "EE", None, "Eva", "Expert (EE)"),
@@ -55,12 +56,27 @@ def _totp_uri(user: User) -> str | None:
     return str(get_mfa_adapter().build_totp_url(user, decrypt(device.data["secret"])))
 
 
+# Synthetic organisations for the demo accounts: (slug, country, kind, English, Russian).
+DEMO_ORGANISATIONS = [
+    ("demo-ncp-se", "SE", "state_authority", "National contact point of Sweden (demo)", "Национальный контактный пункт Швеции (демо)"),
+    ("demo-ncp-lt", "LT", "state_authority", "National contact point of Lithuania (demo)", "Национальный контактный пункт Литвы (демо)"),
+    ("demo-social-services-se", "SE", "state_authority", "Demo social services, Sweden", "Демонстрационная социальная служба, Швеция"),
+    ("demo-social-services-lt", "LT", "state_authority", "Demo social services, Lithuania", "Демонстрационная социальная служба, Литва"),
+]
+
+
 @transaction.atomic
-def load(*, reset: bool, out: TextIO) -> None:
-    if reset:
-        User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).delete()
+def reset(*, out: TextIO) -> None:
+    """Remove the demo accounts (other apps' demo data, which points at them, is removed first)."""
+    User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).delete()
+
+
+@transaction.atomic
+def load(*, reset: bool = False, out: TextIO) -> None:
     password = settings.CARNET_DEMO_PASSWORD
     countries = {c.code: c for c in Country.objects.all()}
+    for slug, country, kind, english, russian in DEMO_ORGANISATIONS:
+        organisation_ensure(actor=None, slug=slug, kind=kind, names={"en": english, "ru": russian}, country=countries[country])
     organisations = {o.slug: o for o in Organisation.objects.all()}
     out.write(f"Demo accounts (password: {password})\n")
     for account in DEMO_ACCOUNTS:

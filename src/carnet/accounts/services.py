@@ -64,10 +64,13 @@ def token_touch(*, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def user_create(*, actor: Any, username: str, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    """Create a person's account. Roles come separately, as memberships (membership_grant)."""
+def user_create(*, actor: Any, username: str, email: str, password: str | None, first_name: str = "", last_name: str = "") -> User:
+    """Create a person's account (``password=None``: one that cannot sign in). Roles come as memberships."""
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.full_clean()
     user.save(force_insert=True)
     record(actor=actor, action="user.create", obj=user, username="carnet-cli")

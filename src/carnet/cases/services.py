@@ -274,9 +274,11 @@ def guardian_appoint(*, actor: User, case: Case, guardian: str, organisation: st
     if appointed_on > timezone.localdate():
         raise ValidationError({"appointed_on": _("An appointment cannot be dated in the future.")})
     appointment = GuardianAppointment(case=case, organisation=organisation, appointed_on=appointed_on, recorded_by=actor)
+    appointment.full_clean()
+    appointment.save()  # the row needs its id before a value can be bound to it
     assert case.child.data_key is not None  # noqa: S101  (every child has a key from opening)
     encrypt_field(appointment, "guardian_enc", guardian, data_key=case.child.data_key)
-    appointment.save()
+    appointment.save(update_fields=["guardian_enc"])
     touch_case(actor=actor, case=case, expected_version=None)
     record(actor=actor, action="case.guardian", obj=case)
     return appointment

@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "carnet.core.context_processors.carnet",
                 "carnet.audit.context_processors.audit_nav",
+                "carnet.cases.context_processors.cases_nav",
             ],
         },
     },

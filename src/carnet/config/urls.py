@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("account/", include("carnet.accounts.urls")),
     path("audit/", include("carnet.audit.urls")),
+    path("cases/", include("carnet.cases.urls")),
     prefix_default_language=True,
 )
 

@@ -13,6 +13,11 @@ class DomainError(Exception):
         if code:
             self.code = code
 
+    def with_status(self, status: int) -> DomainError:
+        """The same error answered with another HTTP status (e.g. 412 for a stale If-Match)."""
+        self.status = status
+        return self
+
 
 class Conflict(DomainError):
     status = 409

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils.module_loading import import_string, module_has_submodule
+from django.utils.module_loading import module_has_submodule
 
 
 class Command(BaseCommand):
@@ -16,7 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="Delete the demo data first and load it again.")
 
     def handle(self, *args: Any, reset: bool = False, **options: Any) -> None:
-        for config in apps.get_app_configs():
-            if config.name.startswith("carnet.") and module_has_submodule(config.module, "demo"):
-                import_string(f"{config.name}.demo.load")(reset=reset, out=self.stdout)
+        modules = [c.name for c in apps.get_app_configs() if c.name.startswith("carnet.") and module_has_submodule(c.module, "demo")]
+        if reset:
+            # Later apps' demo data points at earlier apps' (cases at accounts): remove it first.
+            for name in reversed(modules):
+                module = import_module(f"{name}.demo")
+                if hasattr(module, "reset"):
+                    module.reset(out=self.stdout)
+        for name in modules:
+            import_module(f"{name}.demo").load(out=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))

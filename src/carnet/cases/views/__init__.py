@@ -1,0 +1,1 @@
+"""Pages of the case file, one module per part; each module lists its own ``urlpatterns``."""
