@@ -47,7 +47,7 @@ def test_an_edit_without_if_match_is_refused(client_as, demo_users):
 def test_opening_through_the_api_validates_dates(client_as):
     body = {"country": "SE", "opened_on": "2026-01-10", "identity": {"given_names": "A", "date_of_birth": "2027-01-01"}}
     response = client_as("caseworker-se").post("/api/v1/cases", data=json.dumps(body), content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "date_of_birth" in response.json()["detail"]
     assert Case.objects.count() == 0
 

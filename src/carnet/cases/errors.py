@@ -18,4 +18,7 @@ class StaleVersion(Conflict):
 
 
 class InvalidCaseData(DomainError):
+    """Input that breaks a rule of the case file (impossible dates, unknown codes): 422, like a schema error."""
+
+    status = 422
     code = "invalid"
