@@ -22,8 +22,9 @@ from carnet.cases.models import (
     CaseCounter,
     Child,
 )
-from carnet.cases.models.codes import FlagKind, LegalBasis, RiskLevel, Sex
+from carnet.cases.models.codes import CriminalitySubtype, ExploitationType, FlagKind, LegalBasis, RiskLevel, Sex, TraffickingStatus
 from carnet.cases.services import NewCase, case_close, case_open, flag_raise
+from carnet.cases.services_identification import exploitation_add, status_decision_add
 from carnet.core.crypto import data_key_shred
 from carnet.core.models import Country, DataKey
 
@@ -65,6 +66,36 @@ def reset(*, out: TextIO) -> None:
     CaseCounter.objects.all().delete()
     User.objects.filter(username__in=EXTRA_STAFF.values()).delete()
     out.write(f"Removed {len(children)} demo cases.\n")
+
+
+_DECIDERS = {"SE": "Demo police unit, Sweden", "LT": "Demo police unit, Lithuania"}
+
+
+def _identification(rng: random.Random, owner: User, case: Case, country_code: str) -> None:
+    """A plausible, synthetic identification: a status decision and one or two forms of exploitation."""
+    decided = case.identified_on or case.opened_on
+    status = rng.choice([TraffickingStatus.POSSIBLE, TraffickingStatus.POSSIBLE, TraffickingStatus.ACTUAL])
+    status_decision_add(
+        actor=owner, case=case, status=status, deciding_organisation=_DECIDERS.get(country_code, "Demo authority"), decided_on=decided
+    )
+    kind = rng.choice(
+        [
+            ExploitationType.SEXUAL,
+            ExploitationType.LABOUR,
+            ExploitationType.CRIMINALITY,
+            ExploitationType.CRIMINALITY,
+            ExploitationType.BEGGING,
+        ]
+    )
+    subtype = rng.choice(list(CriminalitySubtype)) if kind == ExploitationType.CRIMINALITY else ""
+    exploitation_add(
+        actor=owner,
+        case=case,
+        kind=kind,
+        criminality_subtype=subtype,
+        country=country_code,
+        non_punishment_considered=kind == ExploitationType.CRIMINALITY and rng.random() < 0.7,
+    )
 
 
 @transaction.atomic
@@ -111,6 +142,8 @@ def load(*, out: TextIO) -> None:
             if case.identified_on and case.identified_on > today:
                 case.identified_on = today
                 case.save(update_fields=["identified_on"])
+            if rng.random() < 0.75:
+                _identification(rng, owner, case, country_code)
             if rng.random() < 0.3:
                 flag_raise(actor=owner, case=case, kind=rng.choice(list(FlagKind)), reason="demo: synthetic concern")
             if rng.random() < 0.15:
