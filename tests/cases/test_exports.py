@@ -62,7 +62,7 @@ def test_every_purpose_has_a_field_set_and_statistics_carries_no_identity() -> N
     ],
 )
 def test_the_printable_case_file_carries_only_its_purposes_fields(client_as, case: Case, purpose: str, present, absent) -> None:
-    response = client_as("caseworker-se").get(f"/en/cases/{case.pk}/export/?purpose={purpose}")
+    response = client_as("caseworker-se").get(f"/en/cases/{case.pk}/export/?purpose={purpose}&format=html")
     html = response.content.decode()
     assert response.status_code == 200
     assert case.number in html
@@ -73,7 +73,7 @@ def test_the_printable_case_file_carries_only_its_purposes_fields(client_as, cas
 
 
 def test_the_printable_case_file_is_inline_watermarked_and_audited(client_as, case: Case) -> None:
-    response = client_as("supervisor-se").get(f"/en/cases/{case.pk}/export/?purpose=court")
+    response = client_as("supervisor-se").get(f"/en/cases/{case.pk}/export/?purpose=court&format=html")
     html = response.content.decode()
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
@@ -233,3 +233,12 @@ def test_the_csv_needs_a_purpose_and_people_without_a_caseload_cannot_export(cli
 def test_the_records_page_offers_the_export_to_those_who_may(client_as, case: Case) -> None:
     html = client_as("caseworker-se").get(f"/en/cases/{case.pk}/records/").content.decode()
     assert f'action="/en/cases/{case.pk}/export/"' in html
+
+
+def test_the_case_file_downloads_as_a_pdf_and_is_audited(client_as, case: Case) -> None:
+    response = client_as("caseworker-se").get(f"/en/cases/{case.pk}/export/?purpose=receiving_authority")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{case.number}-receiving_authority.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    assert [e.purpose for e in _exports()] == ["receiving_authority: printable case file"]

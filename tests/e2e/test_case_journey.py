@@ -29,7 +29,8 @@ def _signed_in_page(browser: Any, live_server: Any, user: User, locale: str = "e
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     context = browser.new_context(base_url=live_server.url, locale=locale, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}])
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
     return context.new_page()
 
 

@@ -261,6 +261,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
+# Uploads stay in memory (never an unencrypted temporary file on disk) up to the case-file limit;
+# the proxy in front caps the request body at the same size (docs/decisions/0005).
+CARNET_CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CARNET_CASE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = CARNET_CASE_UPLOAD_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE
+
 # --- E-mail ----------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("CARNET_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("CARNET_FROM_EMAIL", "carnet@localhost")

@@ -14,9 +14,9 @@ from carnet.directory.models import Organisation
 @transaction.atomic
 def organisation_ensure(*, actor: Any, slug: str, kind: str, names: dict[str, str], country: Country | None = None) -> Organisation:
     """The organisation with ``slug``, created with its names per language if it does not exist yet."""
-    organisation = Organisation.objects.filter(slug=slug).first()
-    if organisation is not None:
-        return organisation
+    existing: Organisation | None = Organisation.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing
     organisation = Organisation(slug=slug, kind=kind, country=country)
     for language, name in names.items():
         organisation.set_current_language(language)

@@ -1,9 +1,8 @@
-"""Exports: a printable case file (for a court or a receiving authority) and a CSV of the caseload.
+"""Exports: the case file as PDF (for a court or a receiving authority) and a CSV of the caseload.
 
-WeasyPrint is the project's choice for PDF but is not installed: the case file is a
-print-ready HTML page (``Content-Disposition: inline``) whose print stylesheet repeats
-the watermark on every page. Switching to a real PDF is described in
-``docs/decisions/0005-case-exports-and-files.md``.
+The PDF is rendered by WeasyPrint from the same template as the print-ready HTML view
+(``format=html``), which also serves as an accessible preview. WeasyPrint fetches nothing:
+every URL in the document is refused (``_no_fetch``). See docs/decisions/0005.
 """
 
 from __future__ import annotations
@@ -37,6 +36,18 @@ def _print_stylesheet() -> tuple[str, str]:
     return css, f"'sha256-{digest}'"
 
 
+def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
+    """WeasyPrint's URL fetcher: the case file loads nothing from anywhere (no SSRF, no leaks)."""
+    raise ValueError(f"carnet's PDF export fetches no URL ({url[:40]})")
+
+
+def _pdf(html: str) -> bytes:
+    import weasyprint  # type: ignore[import-untyped]  # no stubs; imported here: it loads Pango, which only this view needs
+
+    document: bytes = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+    return document
+
+
 @signed_in
 @require_safe
 def export_pdf(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
@@ -55,7 +66,15 @@ def export_pdf(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         form.add_error("purpose", error.message_dict.get("purpose", []))
         return render_case(request, case, "cases/exports/case_choose.html", "exports", {"form": form}, status=400)
     css, css_hash = _print_stylesheet()
-    response = render(request, "cases/exports/case_print.html", {"export": export, "case": case, "show": export.show, "print_css": css})
+    context = {"export": export, "case": case, "show": export.show, "print_css": css}
+    if request.GET.get("format") != "html":
+        html = render_to_string("cases/exports/case_print.html", context, request=request)
+        response = HttpResponse(_pdf(html), content_type="application/pdf")
+        disposition = content_disposition_header(as_attachment=True, filename=f"{case.number}-{export.purpose.value}.pdf")
+        response["Content-Disposition"] = disposition or "attachment"
+        response["Cache-Control"] = "no-store"
+        return response
+    response = render(request, "cases/exports/case_print.html", context)
     filename = f"{case.number}-{export.purpose.value}.html"
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
     response._csp_update = {"style-src": [css_hash]}  # type: ignore[attr-defined]  # read by django-csp's middleware
