@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from carnet.accounts.models import User
-from carnet.cases.errors import StaleVersion
 from carnet.cases.forms_best_interests import (
     ApproveForm,
     AssessmentForm,
@@ -41,10 +40,8 @@ from carnet.cases.services_best_interests import (
     visit_plan,
     visit_record,
 )
-from carnet.cases.views.common import render_case
-from carnet.cases.views.overview import _stale_message
+from carnet.cases.views.common import render_case, run_on_form
 from carnet.core.access import signed_in
-from carnet.core.errors import DomainError
 
 Bound = dict[tuple[str, int], forms.Form]
 TEMPLATE = "cases/sections/best_interests.html"
@@ -130,20 +127,11 @@ def _post(
     form = make_form(case)
     status = 400
     if form.is_valid():
-        try:
-            act(cast(User, request.user), case, form)
-        except StaleVersion as stale:
-            form.add_error(None, _stale_message(stale))
-            status = 409
-        except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
-        except DomainError as error:
-            form.add_error(None, error.message)
-            status = error.status
-        else:
+        refused = run_on_form(form, lambda: act(cast(User, request.user), case, form))
+        if refused is None:
             messages.success(request, done)
             return redirect(reverse("cases:best_interests", args=[case.pk]) + anchor)
+        status = refused
     case.refresh_from_db()
     context = _bi_context(request, case, bound={bound_key: form} if bound_key else None)
     if bound_key is None:

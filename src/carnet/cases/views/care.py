@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -16,16 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from carnet.accounts.models import User
-from carnet.cases.errors import StaleVersion
 from carnet.cases.forms_care import AchievedForm, ObjectiveForm, ReviewForm, ServiceForm, ServiceUpdateForm
 from carnet.cases.models import CareService, Case
 from carnet.cases.policies import CaseAction, CasePolicy
 from carnet.cases.selectors import case_get_for
 from carnet.cases.services_care import care_plan_of, objective_add, objective_set_achieved, review_record, service_add, service_update
-from carnet.cases.views.common import render_case
-from carnet.cases.views.overview import _stale_message
+from carnet.cases.views.common import render_case, run_on_form
 from carnet.core.access import signed_in
-from carnet.core.errors import DomainError
 
 Bound = dict[tuple[str, int], forms.Form]
 
@@ -103,20 +100,11 @@ def _post(
     form = make_form(case)
     status = 400
     if form.is_valid():
-        try:
-            act(cast(User, request.user), case, form)
-        except StaleVersion as stale:
-            form.add_error(None, _stale_message(stale))
-            status = 409
-        except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
-        except DomainError as error:
-            form.add_error(None, error.message)
-            status = error.status
-        else:
+        refused = run_on_form(form, lambda: act(cast(User, request.user), case, form))
+        if refused is None:
             messages.success(request, done)
             return redirect(reverse("cases:care", args=[case.pk]) + anchor(form))
+        status = refused
     case.refresh_from_db()
     context = _care_context(case, bound={bound_key: form} if bound_key else None)
     if bound_key is None:

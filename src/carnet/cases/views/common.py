@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from carnet.cases.errors import StaleVersion
 from carnet.cases.models import Case
 from carnet.cases.policies import CaseAction, CasePolicy
+from carnet.core.errors import DomainError
 
 SECTIONS = [
     ("overview", _("Overview"), "cases:detail"),
@@ -49,3 +55,30 @@ def render_case(
         **(context or {}),
     }
     return render(request, template, full, status=status)
+
+
+def stale_message(stale: StaleVersion) -> str:
+    """What a user whose save was refused as stale reads: who saved first, and what to do."""
+    if stale.changed_by:
+        return gettext(
+            "%(user)s saved this case at %(time)s while you were editing. Your changes were not saved: reload, review theirs and try again."
+        ) % {"user": stale.changed_by, "time": stale.changed_at[:16].replace("T", " ")}
+    return str(stale.message)
+
+
+def run_on_form(form: forms.Form, act: Callable[[], object]) -> int | None:
+    """Run a service for a valid form. ``None`` when it succeeded; otherwise its refusal is on the form and
+    the HTTP status to answer with is returned (409 stale, 400 invalid, the domain error's own status)."""
+    try:
+        act()
+    except StaleVersion as stale:
+        form.add_error(None, stale_message(stale))
+        return 409
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return 400
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return error.status
+    return None

@@ -33,9 +33,8 @@ from carnet.cases.services import (
     guardian_appoint,
     team_add,
 )
-from carnet.cases.views.common import render_case
+from carnet.cases.views.common import render_case, run_on_form, stale_message
 from carnet.core.access import signed_in
-from carnet.core.errors import DomainError
 
 
 def _overview_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
@@ -89,7 +88,7 @@ def identity(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except StaleVersion as stale:
-            form.add_error(None, _stale_message(stale))
+            form.add_error(None, stale_message(stale))
             status = 409
         except ValidationError as error:
             for field, problems in error.message_dict.items():
@@ -100,17 +99,6 @@ def identity(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     return render_case(request, case, "cases/sections/identity_form.html", "overview", {"form": form}, status=status)
 
 
-def _stale_message(stale: StaleVersion) -> str:
-    if stale.changed_by:
-        return _(
-            "%(user)s saved this case at %(time)s while you were editing. Your changes were not saved: reload, review theirs and try again."
-        ) % {
-            "user": stale.changed_by,
-            "time": stale.changed_at[:16].replace("T", " "),
-        }
-    return str(stale.message)
-
-
 def _post_action(
     request: HttpRequest, case_id: uuid.UUID, form_class: type, key: str, act: Callable[[User, Case, dict[str, Any]], object], done: str
 ) -> HttpResponse:
@@ -119,19 +107,9 @@ def _post_action(
     if not CasePolicy.can(request.user, CaseAction.EDIT, case):
         raise PermissionDenied
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            act(cast(User, request.user), case, form.cleaned_data)
-        except StaleVersion as stale:
-            form.add_error(None, _stale_message(stale))
-        except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, done)
-            return redirect("cases:detail", case.pk)
+    if form.is_valid() and run_on_form(form, lambda: act(cast(User, request.user), case, form.cleaned_data)) is None:
+        messages.success(request, done)
+        return redirect("cases:detail", case.pk)
     case.refresh_from_db()
     return render_case(
         request, case, "cases/sections/overview.html", "overview", _overview_context(request, case, **{key: form}), status=400
