@@ -270,3 +270,46 @@ def test_the_database_holds_no_childs_name_or_birth_date_in_clear(live_database,
         assert b"Brandtwistle" not in raw
         assert b"2010-07-19" not in raw
         assert b"SE-" in raw  # the copy is real: the case number is there in clear, by design
+
+
+def test_an_override_of_consent_waits_for_a_second_persons_approval(case, demo_users):
+    from carnet.cases.services import legal_basis_override_approve, legal_basis_record
+
+    entry = legal_basis_record(
+        actor=demo_users["caseworker-se"], case=case, basis="legal_mandate", given_by="court order", scope="all",
+        recorded_on=timezone.localdate(), override_reason="the guardian refuses, the child is at risk",
+    )  # fmt: skip
+    assert entry.override_approved_by is None
+    with pytest.raises(PermissionDenied):  # a caseworker is not a supervisor
+        legal_basis_override_approve(actor=demo_users["caseworker-se"], case=case, entry=entry)
+    with pytest.raises(PermissionDenied):  # the NCP sees the case but does not approve
+        legal_basis_override_approve(actor=demo_users["ncp-se"], case=case, entry=entry)
+    entry.refresh_from_db()
+    assert entry.override_approved_by is None
+    legal_basis_override_approve(actor=demo_users["supervisor-se"], case=case, entry=entry)
+    entry.refresh_from_db()
+    assert entry.override_approved_by == demo_users["supervisor-se"]
+    assert AuditEntry.objects.filter(action="case.legal_basis.override_approve", actor_username="supervisor-se").count() == 1
+
+
+def test_the_recorder_of_an_override_cannot_approve_it(case, demo_users):
+    from carnet.cases.services import legal_basis_override_approve, legal_basis_record
+
+    entry = legal_basis_record(
+        actor=demo_users["supervisor-se"], case=case, basis="vital_interest", given_by="", scope="", recorded_on=timezone.localdate(),
+        override_reason="urgent protection",
+    )  # fmt: skip
+    with pytest.raises(InvalidCaseData):
+        legal_basis_override_approve(actor=demo_users["supervisor-se"], case=case, entry=entry)
+    entry.refresh_from_db()
+    assert entry.override_approved_by is None
+
+
+@pytest.mark.parametrize("typed", ["XK 1234567", "xk-1234567", "XK1234567"])
+def test_a_document_number_is_found_through_the_blind_index(typed, case, demo_users):
+    from carnet.cases.services import identity_document_add
+
+    identity_document_add(actor=demo_users["caseworker-se"], case=case, kind="passport", number="XK 1234567", issuing_country="LT")
+    assert list(case_list_for(actor=demo_users["ncp-se"], filters=CaseFilters(name=typed))) == [case]
+    document = case.child.documents_of_identity.get()
+    assert b"1234567" not in bytes(document.number_enc)

@@ -122,3 +122,31 @@ def test_break_glass_page_does_not_reveal_whether_a_case_exists(client_as, demo_
         response = client.post("/en/cases/break-glass/", {"number": number, "reason": "a long enough reason to ask"})
         assert response.status_code == 200
         assert "There is no case with this number that you may open in an emergency." in response.content.decode()
+
+
+def test_approving_an_override_is_for_a_supervisor_of_the_case_only(client_as, demo_users):
+    from django.utils import timezone
+
+    from carnet.cases.services import legal_basis_record
+
+    case = open_case(demo_users["caseworker-se"])
+    entry = legal_basis_record(
+        actor=demo_users["caseworker-se"], case=case, basis="legal_mandate", given_by="court", scope="all",
+        recorded_on=timezone.localdate(), override_reason="guardian refuses; risk of re-trafficking",
+    )  # fmt: skip
+    expected = {
+        "anonymous": 302,
+        "caseworker-lt": 404,
+        "ncp-lt": 404,
+        "secretariat": 404,
+        "sysadmin": 404,
+        "caseworker-se": 403,
+        "ncp-se": 403,
+    }
+    for username, status in expected.items():
+        assert client_as(username).post(f"/en/cases/{case.pk}/legal-basis/{entry.pk}/approve/").status_code == status, username
+        entry.refresh_from_db()
+        assert entry.override_approved_by is None
+    assert client_as("supervisor-se").post(f"/en/cases/{case.pk}/legal-basis/{entry.pk}/approve/").status_code == 302
+    entry.refresh_from_db()
+    assert entry.override_approved_by == demo_users["supervisor-se"]

@@ -53,3 +53,21 @@ API = {
         body={"kind": "other", "reason": "m"},
     ),
 }
+
+PAGES.update(
+    {
+        "cases:legal_basis": Row(
+            "POST",
+            "/en/cases/{case}/legal-basis/",
+            CASE_POST,
+            body={"basis": "consent_guardian", "given_by": "guardian", "recorded_on": "2026-01-07"},
+        ),
+        "cases:legal_basis_approve": Row("POST", "/en/cases/{case}/legal-basis/{entry}/approve/", CASE_POST, objects=True),
+        "cases:identity_document": Row(
+            "POST",
+            "/en/cases/{case}/identity-documents/",
+            CASE_POST,
+            body={"kind": "passport", "number": "XK 1234567", "issuing_country": "LT"},
+        ),
+    }
+)

@@ -183,6 +183,39 @@ class GuardianForm(forms.Form):
     appointed_on = forms.DateField(label=_("Appointed on"), widget=DATE)
 
 
+class LegalBasisForm(forms.Form):
+    basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    given_by = forms.CharField(label=_("Consent given by / mandate"), max_length=200, required=False)
+    scope = forms.CharField(label=_("What it covers"), max_length=500, required=False)
+    recorded_on = forms.DateField(label=_("Date"), widget=DATE)
+    override_reason = forms.CharField(
+        label=_("Reason for processing against the child's or guardian's wish"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an override: a supervisor other than you must then approve it."),
+    )
+
+
+class IdentityDocumentForm(forms.Form):
+    KINDS = [
+        ("passport", _("Passport")),
+        ("national_id", _("National identity card")),
+        ("birth_certificate", _("Birth certificate")),
+        ("residence_permit", _("Residence permit")),
+        ("other", _("Other")),
+    ]
+    kind = forms.ChoiceField(label=_("Type of document"), choices=KINDS)
+    number = forms.CharField(label=_("Document number"), max_length=60)
+    issuing_country = forms.CharField(label=_("Issuing country"), max_length=2, required=False, help_text=_("Two-letter code, e.g. LT."))
+    expires = forms.DateField(label=_("Valid until"), required=False, widget=DATE)
+
+    def clean_issuing_country(self) -> str:
+        code = str(self.cleaned_data.get("issuing_country", "")).strip().upper()
+        if code and (len(code) != 2 or not code.isalpha()):
+            raise forms.ValidationError(_("Use a two-letter country code (ISO 3166-1), for example LT."))
+        return code
+
+
 class BreakGlassForm(forms.Form):
     number = forms.CharField(label=_("Case number"), max_length=20)
     reason = forms.CharField(label=_("Why you need this case now"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))

@@ -12,12 +12,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from carnet.audit.models import AuditEntry
 from carnet.audit.services import record
-from carnet.cases.identity import Identity, read_identity, search_digest
+from carnet.cases.identity import Identity, document_digest, read_identity, search_digest
 from carnet.cases.models import Case, ChildIndex, Exploitation, Flag, TeamMember
 from carnet.cases.policies import CasePolicy
 
@@ -53,9 +53,13 @@ def case_list_for(*, actor: Any, filters: CaseFilters | None = None) -> QuerySet
     if filters.number:
         cases = cases.filter(number__iexact=filters.number.strip())
     if filters.name:
-        digest = search_digest(filters.name)
-        cases = cases.filter(Exists(ChildIndex.objects.filter(child=OuterRef("child"), kind=ChildIndex.Kind.NAME, digest=digest)))
-        record(actor=actor, action="case.search", object_type="cases.case", purpose="search by name (blind index)")
+        # An exact name, or an identity-document number: both only through their keyed hashes.
+        probes = ChildIndex.objects.filter(child=OuterRef("child")).filter(
+            Q(kind=ChildIndex.Kind.NAME, digest=search_digest(filters.name))
+            | Q(kind=ChildIndex.Kind.DOCUMENT, digest=document_digest(filters.name))
+        )
+        cases = cases.filter(Exists(probes))
+        record(actor=actor, action="case.search", object_type="cases.case", purpose="search by name or document number (blind index)")
     active_flags = Prefetch("flags", queryset=Flag.objects.filter(removed_at__isnull=True), to_attr="active_flags")
     return cases.prefetch_related(active_flags).order_by("-opened_on", "number")
 

@@ -296,18 +296,47 @@ def legal_basis_record(
     override_reason: str = "",
     approver: User | None = None,
 ) -> LegalBasisRecord:
-    """Record consent or another legal basis. Overriding a refusal needs a reason and a supervisor other than the actor."""
+    """Record consent or another legal basis.
+
+    Processing against the child's or guardian's wish (an override) is recorded with its reason and
+    stays pending until a supervisor of the case other than the recorder approves it
+    (:func:`legal_basis_override_approve`).
+    """
     _require(actor, CaseAction.EDIT, case)
-    if override_reason and (approver is None or approver.pk == actor.pk or not CasePolicy.can(approver, CaseAction.APPROVE, case)):
-        raise InvalidCaseData(_("An override needs the approval of a supervisor of this case other than you."), code="approver_required")
+    if basis not in LegalBasis.values:
+        raise ValidationError({"basis": _("Choose one of the legal bases.")})
+    if recorded_on > timezone.localdate():
+        raise ValidationError({"recorded_on": _("A legal basis cannot be dated in the future.")})
     entry = LegalBasisRecord(
         case=case, basis=basis, given_by=given_by, scope=scope, recorded_on=recorded_on,
-        override_reason=override_reason, override_approved_by=approver if override_reason else None, recorded_by=actor,
+        override_reason=override_reason.strip()[:500], override_approved_by=None, recorded_by=actor,
     )  # fmt: skip
     entry.full_clean()
     entry.save()
     touch_case(actor=actor, case=case, expected_version=None)
-    record(actor=actor, action="case.legal_basis", obj=case, purpose=basis)
+    record(
+        actor=actor,
+        action="case.legal_basis",
+        obj=case,
+        purpose=f"{basis}{' (override pending approval)' if entry.override_reason else ''}",
+    )
+    return entry
+
+
+@transaction.atomic
+def legal_basis_override_approve(*, actor: User, case: Case, entry: LegalBasisRecord) -> LegalBasisRecord:
+    """A supervisor of the case, not the person who recorded it, approves an override."""
+    if not CasePolicy.can(actor, CaseAction.APPROVE, case):
+        raise PermissionDenied
+    entry = LegalBasisRecord.objects.select_for_update().get(pk=entry.pk, case=case)
+    if not entry.override_reason or entry.override_approved_by_id is not None:
+        raise InvalidCaseData(_("There is no override waiting for approval here."), code="wrong_status")
+    if entry.recorded_by_id == actor.pk:
+        raise InvalidCaseData(_("A second person must approve an override: not the one who recorded it."), code="second_person_required")
+    entry.override_approved_by = actor
+    entry.save(update_fields=["override_approved_by"])
+    touch_case(actor=actor, case=case, expected_version=None)
+    record(actor=actor, action="case.legal_basis.override_approve", obj=case, purpose=entry.override_reason[:200])
     return entry
 
 

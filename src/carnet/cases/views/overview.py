@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -17,7 +17,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carnet.accounts.models import User
 from carnet.audit.models import AuditEntry
 from carnet.cases.errors import StaleVersion
-from carnet.cases.forms import AgeAssessmentForm, FlagForm, FlagRemoveForm, GuardianForm, IdentityEditForm, RiskForm, StatusForm, TeamForm
+from carnet.cases.forms import (
+    AgeAssessmentForm,
+    FlagForm,
+    FlagRemoveForm,
+    GuardianForm,
+    IdentityDocumentForm,
+    IdentityEditForm,
+    LegalBasisForm,
+    RiskForm,
+    StatusForm,
+    TeamForm,
+)
+from carnet.cases.identity import read_document_number
 from carnet.cases.models import Case
 from carnet.cases.models.codes import CaseStatus
 from carnet.cases.policies import CaseAction, CasePolicy
@@ -31,10 +43,14 @@ from carnet.cases.services import (
     flag_raise,
     flag_remove,
     guardian_appoint,
+    identity_document_add,
+    legal_basis_override_approve,
+    legal_basis_record,
     team_add,
 )
 from carnet.cases.views.common import render_case, run_on_form, stale_message
 from carnet.core.access import signed_in
+from carnet.core.errors import DomainError
 
 
 def _overview_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
@@ -55,6 +71,12 @@ def _overview_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
         "age_form": AgeAssessmentForm(),
         "guardian_form": GuardianForm(),
         "remove_form": FlagRemoveForm(),
+        "legal_basis_form": LegalBasisForm(),
+        "document_form": IdentityDocumentForm(),
+        "identity_documents": [
+            {"document": document, "number": read_document_number(document)}
+            for document in case.child.documents_of_identity.select_related("child__data_key").order_by("created_at")
+        ],
     }
     context.update(forms)
     return context
@@ -200,6 +222,42 @@ def guardian(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     )  # fmt: skip
 
 
+@signed_in
+@require_POST
+def legal_basis(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    return _post_action(
+        request, case_id, LegalBasisForm, "legal_basis_form",
+        lambda user, case, data: legal_basis_record(actor=user, case=case, **data),
+        _("Legal basis recorded."),
+    )  # fmt: skip
+
+
+@signed_in
+@require_POST
+def legal_basis_approve(request: HttpRequest, case_id: uuid.UUID, entry_id: int) -> HttpResponse:
+    case = case_get_for(actor=request.user, case_ref=case_id, purpose="overview: approve override")
+    entry = case.legal_bases.filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    try:
+        legal_basis_override_approve(actor=cast(User, request.user), case=case, entry=entry)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Override approved."))
+    return redirect("cases:detail", case.pk)
+
+
+@signed_in
+@require_POST
+def identity_document(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    return _post_action(
+        request, case_id, IdentityDocumentForm, "document_form",
+        lambda user, case, data: identity_document_add(actor=user, case=case, **data),
+        _("Identity document recorded."),
+    )  # fmt: skip
+
+
 urlpatterns = [
     path("<uuid:case_id>/", detail, name="detail"),
     path("<uuid:case_id>/identity/", identity, name="identity"),
@@ -210,4 +268,7 @@ urlpatterns = [
     path("<uuid:case_id>/status/", status, name="status"),
     path("<uuid:case_id>/age/", age, name="age"),
     path("<uuid:case_id>/guardian/", guardian, name="guardian"),
+    path("<uuid:case_id>/legal-basis/", legal_basis, name="legal_basis"),
+    path("<uuid:case_id>/legal-basis/<int:entry_id>/approve/", legal_basis_approve, name="legal_basis_approve"),
+    path("<uuid:case_id>/identity-documents/", identity_document, name="identity_document"),
 ]
