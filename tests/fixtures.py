@@ -24,6 +24,16 @@ AUDIT_TRIGGERS_DOWN = {"sqlite": _audit_migration.SQLITE_DOWN, "postgresql": _au
 ROLES = ["anonymous", *(account.username for account in DEMO_ACCOUNTS)]
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked() -> Iterator[None]:
+    """A request to /ru/ leaves Russian active in the thread; every test starts from the default language."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def demo_users(db: None) -> dict[str, User]:
     """The demo accounts (one per role), with second factors enrolled where the role needs one."""

@@ -408,8 +408,8 @@ def summary_sentences(summary: IndicatorSummary) -> list[str]:
     if unknown:
         sentences.append(
             ngettext(
-                "%(count)s indicator is still answered \u201cnot known\u201d.",
-                "%(count)s indicators are still answered \u201cnot known\u201d.",
+                "%(count)s indicator is still answered “not known”.",
+                "%(count)s indicators are still answered “not known”.",
                 unknown,
             )
             % {"count": unknown}

@@ -132,7 +132,7 @@ class MeansOfControl(models.TextChoices):
 
 class Recruitment(models.TextChoices):
     JOB_OFFER = "job_offer", _("False job or study offer")
-    ROMANCE = "romance", _("Romantic relationship (\u201cloverboy\u201d)")
+    ROMANCE = "romance", _("Romantic relationship (“loverboy”)")
     FAMILY = "family", _("Through family")
     ONLINE = "online", _("Online contact or social media")
     ABDUCTION = "abduction", _("Abduction")
