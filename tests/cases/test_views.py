@@ -150,3 +150,55 @@ def test_approving_an_override_is_for_a_supervisor_of_the_case_only(client_as, d
     assert client_as("supervisor-se").post(f"/en/cases/{case.pk}/legal-basis/{entry.pk}/approve/").status_code == 302
     entry.refresh_from_db()
     assert entry.override_approved_by == demo_users["supervisor-se"]
+
+
+PNG_1x1 = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_the_childs_photo_is_encrypted_and_shown_to_the_team_only(client_as, demo_users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = open_case(demo_users["caseworker-se"])
+    # outsiders cannot set it
+    upload = SimpleUploadedFile("p.png", PNG_1x1, content_type="image/png")
+    assert client_as("caseworker-lt").post(f"/en/cases/{case.pk}/photo/", {"photo": upload}).status_code == 404
+    case.child.refresh_from_db()
+    assert case.child.photo_enc is None
+    # the owner sets it; it is stored encrypted
+    upload = SimpleUploadedFile("p.png", PNG_1x1, content_type="image/png")
+    assert client_as("caseworker-se").post(f"/en/cases/{case.pk}/photo/", {"photo": upload}).status_code == 302
+    case.child.refresh_from_db()
+    assert b"IHDR" not in bytes(case.child.photo_enc)
+    expected = {
+        "anonymous": 302,
+        "caseworker-se": 200,
+        "supervisor-se": 200,
+        "ncp-se": 200,
+        "caseworker-lt": 404,
+        "ncp-lt": 404,
+        "secretariat": 404,
+        "sysadmin": 404,
+    }
+    for username, status in expected.items():
+        response = client_as(username).get(f"/en/cases/{case.pk}/photo/")
+        assert response.status_code == status, username
+        if status == 200:
+            assert response.content == PNG_1x1
+            assert response["Content-Type"] == "image/png"
+            assert response["Cache-Control"] == "no-store"
+    assert AuditEntry.objects.filter(action="child.identity.read", purpose="photo").count() == 3
+
+
+def test_a_photo_that_is_not_an_image_is_refused(client_as, demo_users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = open_case(demo_users["caseworker-se"])
+    upload = SimpleUploadedFile("p.png", b"%PDF-1.4 not an image", content_type="image/png")
+    response = client_as("caseworker-se").post(f"/ru/cases/{case.pk}/photo/", {"photo": upload})
+    assert response.status_code == 400
+    assert "PNG" in response.content.decode()
+    case.child.refresh_from_db()
+    assert case.child.photo_enc is None

@@ -71,3 +71,5 @@ PAGES.update(
         ),
     }
 )
+
+PAGES["cases:photo"] = Row("GET", "/en/cases/{case}/photo/", CASE_PAGE, objects=True, note="tests/cases/test_views.py: photo rows")

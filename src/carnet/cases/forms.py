@@ -216,6 +216,13 @@ class IdentityDocumentForm(forms.Form):
         return code
 
 
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo of the child"), help_text=_("PNG or JPEG, at most 5 MB. It is encrypted; only the case team sees it."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )  # fmt: skip
+
+
 class BreakGlassForm(forms.Form):
     number = forms.CharField(label=_("Case number"), max_length=20)
     reason = forms.CharField(label=_("Why you need this case now"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))

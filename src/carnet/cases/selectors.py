@@ -96,6 +96,19 @@ def case_identity_for(*, actor: Any, case: Case, purpose: str = "view case") -> 
     return read_identity(case.child)
 
 
+def case_photo_for(*, actor: Any, case: Case) -> bytes | None:
+    """The child's photo for someone who may see the case; audited like every identity read."""
+    if not CasePolicy.can(actor, "view", case):
+        raise Http404
+    if case.child.photo_enc is None or case.child.data_key_id is None:
+        return None
+    from carnet.core.crypto import decrypt_field
+
+    record(actor=actor, action="child.identity.read", obj=case.child, purpose="photo")
+    photo = decrypt_field(case.child, "photo_enc", data_key=case.child.data_key)
+    return photo if isinstance(photo, bytes) else None
+
+
 def case_team(case: Case) -> QuerySet[TeamMember]:
     return case.team.select_related("user").order_by("role", "user__username")
 

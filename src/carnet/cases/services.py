@@ -425,3 +425,24 @@ def retention_due(*, today: date | None = None) -> list[Case]:
 def identity_of(case: Case) -> Identity:
     """For services that must read the identity to do their work (exports): the caller audits."""
     return read_identity(case.child)
+
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+
+
+@transaction.atomic
+def child_photo_set(*, actor: User, case: Case, content: bytes) -> None:
+    """Store the child's photo (PNG or JPEG, checked by content), encrypted like every identity field."""
+    from carnet.cases.services_records import JPEG, PNG, sniff_format
+
+    _require(actor, CaseAction.EDIT, case)
+    if len(content) > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": _("A photo may be at most 5 MB.")})
+    if sniff_format(content) not in (PNG, JPEG):
+        raise ValidationError({"photo": _("A photo must be a PNG or JPEG image.")})
+    child = case.child
+    assert child.data_key is not None  # noqa: S101  (every child has a key from opening)
+    encrypt_field(child, "photo_enc", content, data_key=child.data_key)
+    child.save(update_fields=["photo_enc"])
+    touch_case(actor=actor, case=case, expected_version=None)
+    record(actor=actor, action="child.identity.write", obj=child, purpose="photo")

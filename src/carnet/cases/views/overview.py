@@ -25,6 +25,7 @@ from carnet.cases.forms import (
     IdentityDocumentForm,
     IdentityEditForm,
     LegalBasisForm,
+    PhotoForm,
     RiskForm,
     StatusForm,
     TeamForm,
@@ -33,13 +34,15 @@ from carnet.cases.identity import read_document_number
 from carnet.cases.models import Case
 from carnet.cases.models.codes import CaseStatus
 from carnet.cases.policies import CaseAction, CasePolicy
-from carnet.cases.selectors import case_get_for, case_identity_for, case_team
+from carnet.cases.selectors import case_get_for, case_identity_for, case_photo_for, case_team
 from carnet.cases.services import (
+    PHOTO_MAX_BYTES,
     age_assessment_record,
     case_close,
     case_set_risk,
     case_set_status,
     case_update_identity,
+    child_photo_set,
     flag_raise,
     flag_remove,
     guardian_appoint,
@@ -73,6 +76,8 @@ def _overview_context(request: HttpRequest, case: Case, **forms: Any) -> dict[st
         "remove_form": FlagRemoveForm(),
         "legal_basis_form": LegalBasisForm(),
         "document_form": IdentityDocumentForm(),
+        "photo_form": PhotoForm(),
+        "has_photo": case.child.photo_enc is not None,
         "identity_documents": [
             {"document": document, "number": read_document_number(document)}
             for document in case.child.documents_of_identity.select_related("child__data_key").order_by("created_at")
@@ -258,6 +263,34 @@ def identity_document(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     )  # fmt: skip
 
 
+@signed_in
+@require_http_methods(["GET", "HEAD", "POST"])
+def photo(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """GET: the photo itself (no-store, audited); POST: replace it (multipart)."""
+    case = case_get_for(actor=request.user, case_ref=case_id, purpose="photo")
+    if request.method != "POST":
+        content = case_photo_for(actor=request.user, case=case)
+        if content is None:
+            raise Http404
+        response = HttpResponse(content, content_type="image/png" if content.startswith(b"\x89PNG") else "image/jpeg")
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    if not CasePolicy.can(request.user, CaseAction.EDIT, case):
+        raise PermissionDenied
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["photo"]
+        content = upload.read(PHOTO_MAX_BYTES + 1)
+        if run_on_form(form, lambda: child_photo_set(actor=cast(User, request.user), case=case, content=content)) is None:
+            messages.success(request, _("Photo saved."))
+            return redirect("cases:detail", case.pk)
+    case.refresh_from_db()
+    return render_case(
+        request, case, "cases/sections/overview.html", "overview", _overview_context(request, case, photo_form=form), status=400
+    )
+
+
 urlpatterns = [
     path("<uuid:case_id>/", detail, name="detail"),
     path("<uuid:case_id>/identity/", identity, name="identity"),
@@ -271,4 +304,5 @@ urlpatterns = [
     path("<uuid:case_id>/legal-basis/", legal_basis, name="legal_basis"),
     path("<uuid:case_id>/legal-basis/<int:entry_id>/approve/", legal_basis_approve, name="legal_basis_approve"),
     path("<uuid:case_id>/identity-documents/", identity_document, name="identity_document"),
+    path("<uuid:case_id>/photo/", photo, name="photo"),
 ]
