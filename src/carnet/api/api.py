@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from carnet.accounts.api import router as accounts_router
 from carnet.api.auth import SIGNED_IN, docs_access
 from carnet.audit.api import router as audit_router
+from carnet.assessments.api import router as assessments_router
 from carnet.cases.api import router as cases_router
 from carnet.core.api import router as core_router
 from carnet.core.errors import DomainError
@@ -30,6 +31,7 @@ api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", cases_router)
+api.add_router("/assessments", assessments_router)
 
 
 @api.exception_handler(DomainError)

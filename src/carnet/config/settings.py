@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "carnet.audit",
     "carnet.directory",
     "carnet.cases",
+    "carnet.assessments",
     "carnet.api",
     "allauth",
     "allauth.account",

@@ -22,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("account/", include("carnet.accounts.urls")),
     path("audit/", include("carnet.audit.urls")),
     path("cases/", include("carnet.cases.urls")),
+    path("assessments/", include("carnet.assessments.urls")),
     prefix_default_language=True,
 )
 

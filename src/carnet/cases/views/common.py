@@ -24,6 +24,7 @@ SECTIONS = [
     ("care", _("Care plan"), "cases:care"),
     ("best_interests", _("Best interests"), "cases:best_interests"),
     ("records", _("Notes and documents"), "cases:records"),
+    ("readings", _("Self-assessment"), "assessments:case_readings"),
 ]
 
 

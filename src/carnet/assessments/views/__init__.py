@@ -1,0 +1,1 @@
+"""Pages of the self-assessment tool, one module per part; each lists its own ``urlpatterns``."""
