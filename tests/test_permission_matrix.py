@@ -126,7 +126,7 @@ def _api_operations() -> set[str]:
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
                 for method in operation.methods:
-                    operations.add(f"{method} {(prefix.rstrip('/') + path) or '/'}".replace("//", "/"))
+                    operations.add(f"{method} /{(prefix.strip('/') + path).lstrip('/')}".replace("//", "/"))
     return operations
 
 

@@ -125,6 +125,7 @@ TEMPLATES = [
                 "carnet.core.context_processors.carnet",
                 "carnet.audit.context_processors.audit_nav",
                 "carnet.cases.context_processors.cases_nav",
+                "carnet.assessments.context_processors.alerts",
             ],
         },
     },
