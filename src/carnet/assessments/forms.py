@@ -123,7 +123,7 @@ class AnswerForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("wished") and not data.get("answer"):
-            self.add_error("answer", _("Choose the sentence most like you now first, or \u201cI don't want to say\u201d."))
+            self.add_error("answer", _("Choose the sentence most like you now first, or “I don't want to say”."))
         return data
 
     def chosen(self) -> AnswerInput | None:
@@ -192,7 +192,7 @@ class PaperEntryForm(forms.Form):
                 label=domain.name,
                 choices=[*levels, (DECLINED, _("I don't want to say"))],
                 widget=forms.RadioSelect,
-                error_messages={"required": _("Tick what the sheet says, or \u201cI don't want to say\u201d.")},
+                error_messages={"required": _("Tick what the sheet says, or “I don't want to say”.")},
             )
             self.fields[f"wished_{domain.id}"] = forms.ChoiceField(
                 label=_("Next time"), choices=[("", _("Not ticked")), *levels], required=False

@@ -103,7 +103,7 @@ def answer_record(
     if respondent not in Respondent.values:
         raise ValidationError({"respondent": _("Unknown respondent.")})
     if level is None and not declined:
-        raise ValidationError({"level": _("Choose the sentence most like you, or \u201cI don't want to say\u201d.")})
+        raise ValidationError({"level": _("Choose the sentence most like you, or “I don't want to say”.")})
     _check_level(reading, domain, level, wished_level)
     answer, _created = Answer.objects.update_or_create(
         reading=reading,

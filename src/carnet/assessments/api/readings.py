@@ -93,7 +93,7 @@ class AnswerIn(Schema):
     domain_id: int
     respondent: Respondent
     level_id: int | None = None
-    declined: bool = Field(False, description="\u201cI don't want to say\u201d: no level.")
+    declined: bool = Field(False, description="“I don't want to say”: no level.")
     wished_level_id: int | None = Field(None, description="Where the child wants to be next time (optional).")
 
 
