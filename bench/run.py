@@ -218,6 +218,14 @@ def main() -> int:
         if errors:
             failed = True
             print(f"  !! {target.name}: {errors} of {requests} requests failed or were not 200")
+
+    # ---- the self-assessment tool (issue 4): bench/assessments.py runs its own servers and rounds, same method ----
+    print()
+    import assessments  # bench/assessments.py, next to this file
+
+    failed = assessments.main() != 0 or failed
+    # ---- end of the self-assessment tool ----
+
     print(f"\nbench took {time.monotonic() - began:.0f} s")
     return 1 if failed else 0
 

@@ -38,7 +38,9 @@ from tests.matrix.assessments_readings import PAGES as READING_PAGES
 pytestmark = pytest.mark.django_db
 
 UNKNOWN_OR_USED = "This link or code does not work. Ask the person who gave it to you for a new one."
+UNKNOWN_OR_USED_RU = "Эта ссылка или код не работает. Попроси новые у человека, который тебе их дал."
 EXPIRED = "This link or code has expired. Ask the person who gave it to you for a new one."
+EXPIRED_RU = "Срок действия этой ссылки или кода закончился. Попроси новые у человека, который тебе их дал."
 
 
 @pytest.fixture(autouse=True)
@@ -242,7 +244,7 @@ def test_the_child_takes_the_reading_on_a_phone_in_russian(client, worker, case,
         assert response.status_code == 302, step
     assert response["Location"] == f"{base}finish/"
     review = client.get(f"{base}finish/").content.decode()
-    assert review.count("Change") == 9
+    assert review.count("Изменить <span") == 9  # "Change", in Russian
     # and sends them
     response = client.post(f"{base}finish/")
     assert response["Location"] == "/ru/assessments/r/thanks/"
@@ -255,7 +257,7 @@ def test_the_child_takes_the_reading_on_a_phone_in_russian(client, worker, case,
     assert Answer.objects.get(reading=reading, domain=domains[0]).wished_level.score == 3
     gone = client.get(base)
     assert gone.status_code == 404
-    assert UNKNOWN_OR_USED in gone.content.decode()
+    assert UNKNOWN_OR_USED_RU in gone.content.decode()
     assert client.get(f"{base}1/").status_code == 404
     assert AuditEntry.objects.filter(action="assessment.reading.complete", actor_username="child-link").count() == 1
 
@@ -302,7 +304,7 @@ def test_the_child_can_pause_and_resume_on_the_same_link(client, issued, reading
 def test_sending_with_parts_missing_is_refused_with_a_list(client, issued, reading):
     response = client.post(f"/ru/assessments/r/{issued.secret}/finish/")
     assert response.status_code == 400
-    assert "Some parts are not answered yet" in response.content.decode()
+    assert "На некоторые части ещё нет ответа" in response.content.decode()  # "Some parts are not answered yet", in Russian
     assert Reading.objects.get(pk=reading.pk).status == "draft"
 
 
@@ -317,7 +319,7 @@ def test_an_expired_link_page_says_so(client, issued, reading):
     _expire(reading)
     response = client.get(f"/ru/assessments/r/{issued.secret}/")
     assert response.status_code == 410
-    assert EXPIRED in response.content.decode()
+    assert EXPIRED_RU in response.content.decode()
 
 
 def test_the_code_page_leads_to_the_link(client, issued):

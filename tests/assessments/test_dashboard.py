@@ -184,13 +184,13 @@ def test_the_header_count_is_the_owners_open_alerts(worker, case, demo_users):
     _risky(worker, case, **{"secure-base": 1})
     request = RequestFactory().get("/")
     request.user = worker
-    assert alerts_processor(request) == {"open_risk_alerts": 2}
+    assert alerts_processor(request)["open_risk_alerts"] == 2
     request.user = demo_users["supervisor-se"]
-    assert alerts_processor(request) == {"open_risk_alerts": 0}
+    assert alerts_processor(request)["open_risk_alerts"] == 0
     from django.contrib.auth.models import AnonymousUser
 
     request.user = AnonymousUser()
-    assert alerts_processor(request) == {"open_risk_alerts": 0}
+    assert alerts_processor(request)["open_risk_alerts"] == 0
 
 
 # --- Reviews due -------------------------------------------------------------------------------------
@@ -281,3 +281,12 @@ def test_the_alert_object_rows(row, worker, client_as):
         assert status == row.expect[role], role
         alert.refresh_from_db()
         assert (alert.handled_at is not None) is (status == 200 or (status == 302 and role != ANON)), role
+
+
+@pytest.mark.parametrize(
+    ("username", "shown"),
+    [("ncp-se", True), ("supervisor-se", True), ("coordinator-lt", True), ("caseworker-se", False), ("secretariat", False)],
+)
+def test_the_outcomes_link_is_for_those_who_may_see_aggregates(username, shown, client_as):
+    html = client_as(username).get("/en/").content.decode()
+    assert ('href="/en/assessments/outcomes/"' in html) is shown

@@ -34,7 +34,9 @@ def _signed_in(browser: Any, live_server: Any, user: User) -> Any:
     return context.new_page()
 
 
-def test_a_child_answers_on_a_phone_in_russian_and_the_worker_follows_up(browser: Any, live_server: Any, demo_users: dict[str, User]) -> None:
+def test_a_child_answers_on_a_phone_in_russian_and_the_worker_follows_up(
+    browser: Any, live_server: Any, demo_users: dict[str, User]
+) -> None:
     worker_user = demo_users["caseworker-se"]
     case = open_case(worker_user, opened_on=timezone.localdate() - timedelta(days=60))
     take_reading(worker_user, case, taken_on=timezone.localdate() - timedelta(days=30))  # an earlier reading
@@ -69,7 +71,8 @@ def test_a_child_answers_on_a_phone_in_russian_and_the_worker_follows_up(browser
     assert set(reading.answers.values_list("respondent", flat=True)) == {"child"}
     # the link is spent
     response = child.goto(link)
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     phone.close()
 
     # the worker sees the star chart with both readings, and writes an action plan

@@ -11,8 +11,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from carnet.accounts.api import router as accounts_router
 from carnet.api.auth import SIGNED_IN, docs_access
-from carnet.audit.api import router as audit_router
 from carnet.assessments.api import router as assessments_router
+from carnet.audit.api import router as audit_router
 from carnet.cases.api import router as cases_router
 from carnet.core.api import router as core_router
 from carnet.core.errors import DomainError

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from carnet.assessments.policies import AssessmentAction, AssessmentPolicy
 from carnet.assessments.selectors import open_alert_count
 
 
@@ -13,5 +14,8 @@ def alerts(request: HttpRequest) -> dict[str, Any]:
     """``open_risk_alerts``: risk alerts waiting for a safety note on the signed-in user's own cases (0 for anyone else)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"open_risk_alerts": 0}
-    return {"open_risk_alerts": open_alert_count(user)}
+        return {"open_risk_alerts": 0, "can_view_outcomes": False}
+    return {
+        "open_risk_alerts": open_alert_count(user),
+        "can_view_outcomes": AssessmentPolicy.can(user, AssessmentAction.VIEW_AGGREGATES, None),
+    }

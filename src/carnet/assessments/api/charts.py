@@ -35,12 +35,12 @@ router = Router()
 # --- Schemas ----------------------------------------------------------------------------
 
 
-class DomainOut(Schema):
+class ChartDomainOut(Schema):
     key: str
     name: str
 
 
-class AnswerOut(Schema):
+class ChartAnswerOut(Schema):
     domain_key: str
     respondent: str
     score: int | None = Field(description="null when the respondent did not want to say")
@@ -49,14 +49,14 @@ class AnswerOut(Schema):
     wished_score: int | None
 
 
-class ReadingOut(Schema):
+class ChartReadingOut(Schema):
     id: uuid.UUID
     taken_on: date
     instrument: str
     version: int
     mode: str
     scores: dict[str, int | None] = Field(description="The chart's score per domain key: the child's view first; null is a gap")
-    answers: list[AnswerOut]
+    answers: list[ChartAnswerOut]
 
 
 class DistanceOut(Schema):
@@ -73,8 +73,8 @@ class ChartOut(Schema):
     number: str
     pseudonym: str
     max_score: int
-    domains: list[DomainOut]
-    readings: list[ReadingOut] = Field(description="Every complete reading, oldest first")
+    domains: list[ChartDomainOut]
+    readings: list[ChartReadingOut] = Field(description="Every complete reading, oldest first")
     distance_travelled: list[DistanceOut]
 
 
@@ -173,7 +173,7 @@ def chart_read(request: HttpRequest, case_id: uuid.UUID) -> ChartOut:
     readings = []
     for n, view in enumerate(chart.readings):
         answers = [
-            AnswerOut(
+            ChartAnswerOut(
                 domain_key=domain.key,
                 respondent=answer.respondent,
                 score=answer.score,
@@ -185,7 +185,7 @@ def chart_read(request: HttpRequest, case_id: uuid.UUID) -> ChartOut:
             for answer in domain.all_cells[n].answers
         ]
         readings.append(
-            ReadingOut(
+            ChartReadingOut(
                 id=view.reading.pk,
                 taken_on=view.taken_on,
                 instrument=view.instrument,
@@ -200,7 +200,7 @@ def chart_read(request: HttpRequest, case_id: uuid.UUID) -> ChartOut:
         number=case.number,
         pseudonym=case.child.pseudonym,
         max_score=chart.max_score,
-        domains=[DomainOut(key=d.key, name=d.name) for d in chart.domains],
+        domains=[ChartDomainOut(key=d.key, name=d.name) for d in chart.domains],
         readings=readings,
         distance_travelled=[
             DistanceOut(

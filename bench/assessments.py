@@ -1,0 +1,520 @@
+"""`make bench`, the self-assessment tool (issue 4). Called from bench/run.py; runnable alone: `python bench/assessments.py`.
+
+(a) The star chart page of a case with 21 readings (20 earlier ones and the latest), and
+    storing a reading (start + 9 answers + complete, through the services). Same method as
+    bench/run.py: carnet as production runs it (`carnet serve`) on a throw-away SQLite
+    database, bench/bare.py under the same gunicorn, threaded clients in interleaved rounds,
+    and every figure read as a ratio to the bare Django view *measured in the same run*.
+    The chart page is fetched by a signed-in caseworker (a session made for the bench).
+    Storing a reading is not an HTTP request: it is timed in a separate process, one reading
+    after another, and compared with the bare view served to one client at a time.
+(b) The aggregate outcomes query over 1,000,000 synthetic readings on PostgreSQL. Needs
+    ``DATABASE_URL`` pointing at PostgreSQL (skipped with a message otherwise): a scratch
+    database ``carnet_bench`` is created on that server, migrated, filled with SQL
+    (``INSERT ... SELECT generate_series``, cloning one real case and reading made through
+    the services), the query is timed, and the database is dropped. The figure is reported,
+    never asserted.
+
+Tunable from the environment: CARNET_WORKERS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_CLIENTS (as bench/run.py),
+BENCH_READINGS (default 1000000), BENCH_READINGS_PER_CHILD (default 10).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from run import BIN, HOST, ROOT, Sample, Target, free_port, start_server, stop_server
+
+EARLIER_READINGS = 20
+SCRATCH_DATABASE = "carnet_bench"
+
+
+# --- helpers shared by (a) and (b) ----------------------------------------------------------------
+
+
+def _django(command: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run one of this file's in-process parts (below) in its own process with carnet's settings; its last line is JSON."""
+    env = {**env, "DJANGO_SETTINGS_MODULE": "carnet.config.settings"}
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), command, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"bench/assessments.py {command} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _hammer(target: Target, seconds: float, clients: int, headers: dict[str, str]) -> Sample:
+    """bench/run.py's ``hammer`` with request headers (the session cookie)."""
+    sample = Sample()
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    deadline = 0.0
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(HOST, target.port, timeout=10)
+        done = errors = 0
+        latencies: list[float] = []
+        start.wait()
+        while (began := time.perf_counter()) < deadline:
+            try:
+                conn.request("GET", target.path, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                ok = response.status == 200 and target.expect in body
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                ok = False
+            latencies.append(time.perf_counter() - began)
+            done += 1
+            errors += not ok
+        conn.close()
+        with lock:
+            sample.requests += done
+            sample.errors += errors
+            sample.latencies.extend(latencies)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline = began + seconds
+    start.wait()
+    for thread in threads:
+        thread.join()
+    sample.seconds = time.perf_counter() - began
+    return sample
+
+
+def _wait(proc: subprocess.Popen[bytes], port: int, path: str, headers: dict[str, str], expect: bytes, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"server exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            status, body = _get(port, path, headers)
+        except OSError:
+            time.sleep(0.1)
+            continue
+        if status != 200 or expect not in body:
+            sys.exit(f"GET {path} answered {status}, not a page with {expect!r}:\n{body[:800]!r}")
+        return
+    sys.exit(f"no answer on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+# --- (a) the chart page and storing a reading -----------------------------------------------------
+
+
+def part_a(*, workers: int, rounds: int, seconds: float, clients: int) -> bool:
+    print("== self-assessment (a): the star chart page, and storing a reading ==")
+    with tempfile.TemporaryDirectory(prefix="carnet-bench-assess-") as var_dir:
+        var = Path(var_dir)
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CARNET_TESTING", "CARNET_DEBUG", "DJANGO_SETTINGS_MODULE"}}
+        carnet_env = {
+            **env,
+            "CARNET_VAR_DIR": var_dir,
+            "CARNET_HTTPS": "0",
+            "CARNET_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "CARNET_WORKERS": str(workers),
+        }
+        carnet = str(BIN / "carnet")
+        for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
+            subprocess.run([carnet, *command, "-v0"], cwd=ROOT, env=carnet_env, check=True)
+        seed = _django("_seed", carnet_env)
+        cookie = {"Cookie": f"{seed['cookie']}={seed['session']}"}
+        bare = Target("bare Django view", free_port(), "/", b"ok")
+        page = Target(seed["page_name"], free_port(), seed["path"], seed["expect"].encode())
+        gunicorn_flags = ["--workers", str(workers), "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1"]
+        servers: list[subprocess.Popen[bytes]] = []
+        samples: dict[str, list[Sample]] = {"bare": [], "page": [], "bare1": []}
+        stores: list[dict[str, Any]] = []
+        with open(var / "carnet.log", "wb") as carnet_log, open(var / "bare.log", "wb") as bare_log:
+            try:
+                servers.append(
+                    start_server(
+                        [carnet, "serve", "--no-collectstatic", "--host", HOST, "--port", str(page.port), "--workers", str(workers)],
+                        carnet_env,
+                        carnet_log,
+                    )
+                )
+                servers.append(
+                    start_server(
+                        [sys.executable, "-m", "gunicorn", "bench.bare:application", "--chdir", str(ROOT), "--bind", f"{HOST}:{bare.port}"]
+                        + gunicorn_flags,
+                        env,
+                        bare_log,
+                    )
+                )
+                _wait(servers[0], page.port, page.path, cookie, page.expect, var / "carnet.log")
+                _wait(servers[1], bare.port, bare.path, {}, bare.expect, var / "bare.log")
+                _hammer(bare, 0.5, clients, {})
+                _hammer(page, 0.5, clients, cookie)
+                for number in range(rounds):
+                    steps = [
+                        ("bare", lambda: _hammer(bare, seconds, clients, {})),
+                        ("page", lambda: _hammer(page, seconds, clients, cookie)),
+                        ("bare1", lambda: _hammer(bare, seconds, 1, {})),
+                    ]
+                    steps = steps[number % len(steps) :] + steps[: number % len(steps)]
+                    for key, run_step in steps:
+                        samples[key].append(run_step())
+                    stores.append(_django("_store", carnet_env, str(seconds)))
+            finally:
+                for proc in servers:
+                    stop_server(proc)
+
+    failed = False
+    bare_rates = [s.rate for s in samples["bare"]]
+    ratios = [p.rate / b for p, b in zip(samples["page"], bare_rates, strict=True) if b]
+    page_latency = statistics.median(lat for s in samples["page"] for lat in s.latencies) * 1000
+    print(f"  bare Django view   {statistics.median(bare_rates):7.0f} req/s with {clients} clients")
+    print(
+        f"  {page.name:<18} {statistics.median(ratios):.3f} x bare  ({min(ratios):.3f}-{max(ratios):.3f} over rounds; "
+        f"{statistics.median(s.rate for s in samples['page']):.1f} req/s; median latency {page_latency:.1f} ms)"
+    )
+    print(f"                     {seed['readings']} readings on the page ({EARLIER_READINGS} earlier + the latest), {seed['note']}")
+    bare1 = [s.rate for s in samples["bare1"]]
+    store_rates = [s["readings"] / s["seconds"] for s in stores]
+    store_ratios = [r / b for r, b in zip(store_rates, bare1, strict=True) if b]
+    print(
+        f"  storing a reading  {statistics.median(store_ratios):.4f} x bare one-at-a-time  "
+        f"({statistics.median(store_rates):.1f} readings/s in one process, each = start + 9 answers + complete, audited; "
+        f"bare one-at-a-time {statistics.median(bare1):.0f} req/s; "
+        f"{statistics.median(s['seconds'] * 1000 / s['readings'] for s in stores):.1f} ms per reading)"
+    )
+    for key, runs in samples.items():
+        errors = sum(s.errors for s in runs)
+        if errors:
+            failed = True
+            print(f"  !! {key}: {errors} of {sum(s.requests for s in runs)} requests failed or were not the expected page")
+    return failed
+
+
+def _seed() -> dict[str, Any]:
+    """In carnet's process: demo accounts, a Swedish case with 21 readings, a signed-in session for its caseworker."""
+    import io
+    from datetime import timedelta
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone, translation
+
+    from carnet.accounts.demo import load as load_accounts
+    from carnet.accounts.models import User
+    from carnet.cases.identity import Identity
+    from carnet.cases.services import NewCase, case_open
+    from carnet.core.models import Country
+
+    translation.activate("en")
+    load_accounts(out=io.StringIO())
+    worker = User.objects.get(username="caseworker-se")
+    today = timezone.localdate()
+    case = case_open(
+        actor=worker,
+        new=NewCase(
+            country=Country.objects.get(code="SE"),
+            identity=Identity(given_names="Bench", family_name="Synthetic"),
+            opened_on=today - timedelta(days=400),
+        ),
+    )
+    for index in range(EARLIER_READINGS + 1):
+        _store_one(worker, case, taken_on=today - timedelta(days=(EARLIER_READINGS - index) * 15), shift=index)
+    client = Client()
+    client.force_login(worker, backend="django.contrib.auth.backends.ModelBackend")
+    try:
+        path, name, note = reverse("assessments:chart", args=[case.pk]), "star chart page", "the chart page (assessments:chart)"
+    except NoReverseMatch:
+        path, name, note = (
+            reverse("assessments:case_readings", args=[case.pk]),
+            "readings page",
+            "the chart page is not built yet: this is the readings page (assessments:case_readings)",
+        )
+    return {
+        "cookie": settings.SESSION_COOKIE_NAME,
+        "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "path": path,
+        "page_name": name,
+        "note": note,
+        "expect": case.number,
+        "readings": EARLIER_READINGS + 1,
+    }
+
+
+def _store_one(worker: Any, case: Any, *, taken_on: Any, shift: int) -> None:
+    from carnet.assessments.models import InstrumentVersion, Respondent
+    from carnet.assessments.services import answer_record, reading_complete, reading_start
+
+    version = InstrumentVersion.objects.get(instrument__slug="life-domains", number=1)
+    reading = reading_start(actor=worker, case=case, version=version, mode="with_worker", language="en", taken_on=taken_on)
+    for position, domain in enumerate(version.domains.prefetch_related("levels").order_by("position")):
+        levels = sorted(domain.levels.all(), key=lambda level: level.score)
+        level = levels[(position + shift) % len(levels)]
+        answer_record(reading=reading, domain=domain, respondent=Respondent.TOGETHER, level=level, actor=worker)
+    reading_complete(reading=reading, actor=worker)
+
+
+def _store(seconds: float) -> dict[str, Any]:
+    """In carnet's process: store complete readings one after another for ``seconds`` (a fresh case, so no page cache helps)."""
+    from datetime import timedelta
+
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from carnet.accounts.models import User
+    from carnet.cases.identity import Identity
+    from carnet.cases.services import NewCase, case_open
+    from carnet.core.models import Country
+
+    worker = User.objects.get(username="caseworker-se")
+    today = timezone.localdate()
+    case = case_open(
+        actor=worker,
+        new=NewCase(country=Country.objects.get(code="SE"), identity=Identity(given_names="Store", family_name="Bench"), opened_on=today),
+    )
+    _store_one(worker, case, taken_on=today, shift=0)  # warm: imports, caches
+    stored, began = 0, time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        _store_one(worker, case, taken_on=today - timedelta(days=0), shift=stored)
+        stored += 1
+    return {"readings": stored, "seconds": time.perf_counter() - began}
+
+
+# --- (b) the aggregate over a million readings on PostgreSQL --------------------------------------
+
+
+def _scratch_url(url: str, database: str) -> str:
+    head, _sep, tail = url.rpartition("/")
+    query = ("?" + tail.split("?", 1)[1]) if "?" in tail else ""
+    return f"{head}/{database}{query}"
+
+
+def part_b() -> bool:
+    print("== self-assessment (b): the aggregate outcomes over synthetic readings on PostgreSQL ==")
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("  skipped: DATABASE_URL does not point at PostgreSQL (e.g. DATABASE_URL=postgresql://carnet:carnet@127.0.0.1:5432/carnet).")
+        return False
+    import psycopg
+
+    total = int(os.environ.get("BENCH_READINGS", "1000000"))
+    per_child = int(os.environ.get("BENCH_READINGS_PER_CHILD", "10"))
+    try:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+            admin.execute(f"CREATE DATABASE {SCRATCH_DATABASE}")
+    except psycopg.Error as error:
+        print(f"  skipped: cannot make the scratch database {SCRATCH_DATABASE} ({str(error).strip().splitlines()[-1]})")
+        return False
+    scratch = _scratch_url(url, SCRATCH_DATABASE)
+    env = {k: v for k, v in os.environ.items() if k not in {"CARNET_TESTING", "CARNET_DEBUG"}}
+    with tempfile.TemporaryDirectory(prefix="carnet-bench-pg-") as var_dir:
+        env.update({"DATABASE_URL": scratch, "CARNET_VAR_DIR": var_dir, "CARNET_HTTPS": "0"})
+        try:
+            began = time.monotonic()
+            subprocess.run([str(BIN / "carnet"), "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+            result = _django("_pg", env, str(total), str(per_child))
+            result["total_s"] = time.monotonic() - began
+        finally:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)")
+    print(
+        f"  {result['readings']:,} complete readings ({result['answers']:,} answers) of {result['children']:,} children in "
+        f"{result['countries']} countries and {result['organisations']} organisations, generated in {result['generate_s']:.0f} s"
+    )
+    print(f"  {result['server']}; scratch database {SCRATCH_DATABASE} made, filled and dropped in {result['total_s']:.0f} s")
+    print(
+        f"  outcomes query (first-to-latest change per domain, by country, organisation and quarter): "
+        f"median {result['query_ms']:.0f} ms over {result['runs']} runs "
+        f"(min {result['query_min_ms']:.0f}, max {result['query_max_ms']:.0f}); "
+        f"{result['cells']} cells; the whole page for one country: {result['page_ms']:.0f} ms "
+        "(tables with disclosure control, Cronbach's alpha and kappa)"
+    )
+    print(f"  goal: within a second -> {'met' if result['query_ms'] < 1000 else 'NOT met'} (reported, not asserted)")
+    return False
+
+
+def _pg(total: int, per_child: int) -> dict[str, Any]:
+    """In carnet's process, on the scratch database: clone one real case and reading into ``total`` readings, time the query."""
+    import io
+    from datetime import date
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from carnet.accounts.demo import load as load_accounts
+    from carnet.accounts.models import User
+    from carnet.assessments.models import Answer, InstrumentVersion, Level, Reading
+    from carnet.assessments.outcomes import change_cells, outcome_tables
+    from carnet.assessments.psychometrics import version_psychometrics
+    from carnet.cases.identity import Identity
+    from carnet.cases.models import Case, Child
+    from carnet.cases.services import NewCase, case_open
+    from carnet.core.models import Country
+    from carnet.directory.models import Organisation
+
+    load_accounts(out=io.StringIO())
+    version = InstrumentVersion.objects.get(instrument__slug="life-domains", number=1)
+    worker = User.objects.get(username="caseworker-se")
+    template_case = case_open(
+        actor=worker,
+        new=NewCase(country=Country.objects.get(code="SE"), identity=Identity(given_names="Template"), opened_on=date(2020, 1, 1)),
+    )
+    _store_one(worker, template_case, taken_on=date(2020, 1, 2), shift=0)
+    template_reading = Reading.objects.get(case=template_case)
+    organisations = list(Organisation.objects.filter(country__isnull=False).values_list("pk", "country_id"))
+    children = total // per_child
+    generation_began = time.monotonic()
+
+    def columns(table: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position", [table])
+            return [row[0] for row in cursor.fetchall()]
+
+    def clone(table: str, source: str, where: str, overrides: dict[str, str], params: list[Any], series: str) -> None:
+        """INSERT INTO table SELECT <overrides or the template's own column> FROM <series> CROSS JOIN <the template row>."""
+        names = columns(table)
+        select = ", ".join(overrides.get(name, f"t.{name}") for name in names)
+        sql = f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {series} CROSS JOIN (SELECT * FROM {source} WHERE {where}) t"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    orgs = "ARRAY[" + ",".join(str(pk) for pk, _country in organisations) + "]"
+    countries = "ARRAY[" + ",".join(str(country) for _pk, country in organisations) + "]"
+    n_orgs = len(organisations)
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    clone(
+        Child._meta.db_table,
+        Child._meta.db_table,
+        "id = %s",
+        {"id": "md5('child' || g)::uuid", "pseudonym": "'bench-' || g"},
+        [template_case.child_id],
+        f"generate_series(1, {children}) g",
+    )
+    clone(
+        Case._meta.db_table,
+        Case._meta.db_table,
+        "id = %s",
+        {
+            "id": "md5('case' || g)::uuid",
+            "number": "'BX-' || g",
+            "child_id": "md5('child' || g)::uuid",
+            "organisation_id": f"({orgs})[1 + mod(g, {n_orgs})]",
+            "country_id": f"({countries})[1 + mod(g, {n_orgs})]",
+        },
+        [template_case.pk],
+        f"generate_series(1, {children}) g",
+    )
+    # Readings: child g, reading k (0..per_child-1), every 30 to 60 days from 2021 on; complete.
+    clone(
+        Reading._meta.db_table,
+        Reading._meta.db_table,
+        "id = %s",
+        {
+            "id": "md5('reading' || g || '-' || k)::uuid",
+            "case_id": "md5('case' || g)::uuid",
+            "taken_on": "DATE '2021-01-01' + mod(g, 365) + k * (30 + mod(g, 31))",
+            "completed_at": "TIMESTAMPTZ '2021-01-01' + (mod(g, 365) + k * (30 + mod(g, 31))) * INTERVAL '1 day'",
+        },
+        [template_reading.pk],
+        f"generate_series(1, {children}) g CROSS JOIN generate_series(0, {per_child - 1}) k",
+    )
+    # Answers: the template reading's nine, each moved to a level drawn from (child, reading, domain).
+    answer_columns = [name for name in columns(Answer._meta.db_table) if name != "id"]
+    overrides = {"reading_id": "md5('reading' || g || '-' || k)::uuid", "level_id": "lv.id"}
+    select = ", ".join(overrides.get(name, f"t.{name}") for name in answer_columns)
+    levels = f"(SELECT id, domain_id, ROW_NUMBER() OVER (PARTITION BY domain_id ORDER BY score) - 1 AS idx FROM {Level._meta.db_table}) lv"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Answer._meta.db_table} ({', '.join(answer_columns)}) SELECT {select} "  # noqa: S608
+            f"FROM generate_series(1, {children}) g CROSS JOIN generate_series(0, {per_child - 1}) k "
+            f"CROSS JOIN (SELECT * FROM {Answer._meta.db_table} WHERE reading_id = %s) t "
+            f"JOIN {levels} ON lv.domain_id = t.domain_id AND lv.idx = mod(abs(hashtext(g || '-' || k || '-' || t.domain_id)), 3)",
+            [template_reading.pk],
+        )
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT version()")
+        server = cursor.fetchone()[0]  # type: ignore[index]
+        cursor.execute(f"SELECT count(*) FROM {Reading._meta.db_table}")  # noqa: S608
+        readings = cursor.fetchone()[0]  # type: ignore[index]
+        cursor.execute(f"SELECT count(*) FROM {Answer._meta.db_table}")  # noqa: S608
+        answers = cursor.fetchone()[0]  # type: ignore[index]
+    generate_s = time.monotonic() - generation_began
+    codes = sorted(set(Country.objects.filter(pk__in=[c for _o, c in organisations]).values_list("code", flat=True)))
+    times, cells = [], 0
+    for _run in range(5):
+        start = time.perf_counter()
+        cells = len(change_cells(version.pk, codes))
+        times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    outcome_tables(version, codes[:1], threshold=10)
+    version_psychometrics(version, codes[:1])
+    page = time.perf_counter() - start
+    return {
+        "readings": readings,
+        "answers": answers,
+        "children": children,
+        "countries": len(codes),
+        "organisations": n_orgs,
+        "generate_s": generate_s,
+        "server": server.split(",")[0],
+        "runs": len(times),
+        "query_ms": statistics.median(times) * 1000,
+        "query_min_ms": min(times) * 1000,
+        "query_max_ms": max(times) * 1000,
+        "page_ms": page * 1000,
+        "cells": cells,
+    }
+
+
+def main() -> int:
+    workers = int(os.environ.get("CARNET_WORKERS", str(min(4, (os.cpu_count() or 1) * 2))))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
+    seconds = float(os.environ.get("BENCH_SECONDS", "1.5"))
+    clients = int(os.environ.get("BENCH_CLIENTS", str(workers)))
+    began = time.monotonic()
+    failed = part_a(workers=workers, rounds=rounds, seconds=seconds, clients=clients)
+    print()
+    failed = part_b() or failed
+    print(f"\nself-assessment bench took {time.monotonic() - began:.0f} s")
+    return 1 if failed else 0
+
+
+PARTS = {
+    "_seed": lambda argv: _seed(),
+    "_store": lambda argv: _store(float(argv[0])),
+    "_pg": lambda argv: _pg(int(argv[0]), int(argv[1])),
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in PARTS:
+        print(json.dumps(PARTS[sys.argv[1]](sys.argv[2:]), default=str))
+    else:
+        sys.exit(main())
