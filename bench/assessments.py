@@ -313,6 +313,21 @@ def _scratch_url(url: str, database: str) -> str:
     return f"{head}/{database}{query}"
 
 
+def _drop_scratch(psycopg: Any, url: str) -> None:
+    """Drop the scratch database. FORCE needs the right to end other sessions (an autovacuum worker, say), which an
+    ordinary role lacks: then wait for them and retry plainly; never let the cleanup hide the measurement."""
+    last = ""
+    for attempt in range(10):
+        try:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}" + (" WITH (FORCE)" if attempt == 0 else ""))
+            return
+        except psycopg.Error as error:
+            last = str(error).strip().splitlines()[-1]
+            time.sleep(2)
+    print(f"  warning: the scratch database {SCRATCH_DATABASE} could not be dropped ({last}); drop it by hand")
+
+
 def part_b() -> bool:
     print("== self-assessment (b): the aggregate outcomes over synthetic readings on PostgreSQL ==")
     url = os.environ.get("DATABASE_URL", "")
@@ -340,11 +355,14 @@ def part_b() -> bool:
             result = _django("_pg", env, str(total), str(per_child))
             result["total_s"] = time.monotonic() - began
         finally:
-            with psycopg.connect(url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)")
+            _drop_scratch(psycopg, url)
     print(
         f"  {result['readings']:,} complete readings ({result['answers']:,} answers) of {result['children']:,} children in "
         f"{result['countries']} countries and {result['organisations']} organisations, generated in {result['generate_s']:.0f} s"
+    )
+    print(
+        f"  {result['progress_rows']:,} rows of first and latest answers per child and domain "
+        f"filled (INSERT ... SELECT) in {result['progress_s']:.1f} s"
     )
     print(f"  {result['server']}; scratch database {SCRATCH_DATABASE} made, filled and dropped in {result['total_s']:.0f} s")
     print(
@@ -354,8 +372,100 @@ def part_b() -> bool:
         f"{result['cells']} cells; the whole page for one country: {result['page_ms']:.0f} ms "
         "(tables with disclosure control, Cronbach's alpha and kappa)"
     )
+    print(
+        f"  the former query (ranking every reading at request time), once: {result['ranked_ms']:.0f} ms; "
+        f"same cells: {'yes' if result['same'] else 'NO'}"
+    )
     print(f"  goal: within a second -> {'met' if result['query_ms'] < 1000 else 'NOT met'} (reported, not asserted)")
     return False
+
+
+_PROGRESS_SQL = """
+    INSERT INTO assessments_domainprogress (child_id, case_id, version_id, domain_id, country_id, organisation_id,
+                                            first_score, first_taken_on, latest_score, latest_taken_on, readings)
+    WITH ranked AS (
+        SELECT r.id AS id, c.child_id AS child_id, c.id AS case_id, r.version_id AS version_id, c.country_id AS country_id,
+               c.organisation_id AS organisation_id, r.taken_on AS taken_on,
+               ROW_NUMBER() OVER (
+                   PARTITION BY c.child_id, r.version_id, c.country_id ORDER BY r.taken_on, r.completed_at, r.id
+               ) AS position,
+               COUNT(*) OVER (PARTITION BY c.child_id, r.version_id, c.country_id) AS readings
+        FROM assessments_reading r JOIN cases_case c ON c.id = r.case_id
+        WHERE r.status = %s
+    ),
+    ends AS (
+        SELECT f.child_id, l.case_id, f.version_id, f.country_id, l.organisation_id, f.id AS first_id, f.taken_on AS first_on,
+               l.id AS last_id, l.taken_on AS last_on, l.readings
+        FROM ranked f
+        JOIN ranked l ON l.child_id = f.child_id AND l.version_id = f.version_id AND l.country_id = f.country_id AND l.position = l.readings
+        WHERE f.position = 1
+    ),
+    answered AS (
+        SELECT e.*, a.domain_id, a.reading_id, a.respondent, lv.score
+        FROM ends e JOIN assessments_answer a ON a.reading_id = e.first_id LEFT JOIN assessments_level lv ON lv.id = a.level_id
+        UNION ALL
+        SELECT e.*, a.domain_id, a.reading_id, a.respondent, lv.score
+        FROM ends e JOIN assessments_answer a ON a.reading_id = e.last_id LEFT JOIN assessments_level lv ON lv.id = a.level_id
+    )
+    SELECT child_id, case_id, version_id, domain_id, country_id, organisation_id,
+           COALESCE(MAX(CASE WHEN reading_id = first_id AND respondent = %s THEN score END),
+                    MAX(CASE WHEN reading_id = first_id AND respondent = %s THEN score END)),
+           first_on,
+           COALESCE(MAX(CASE WHEN reading_id = last_id AND respondent = %s THEN score END),
+                    MAX(CASE WHEN reading_id = last_id AND respondent = %s THEN score END)),
+           last_on, readings
+    FROM answered
+    GROUP BY child_id, case_id, version_id, domain_id, country_id, organisation_id, first_on, last_on, readings
+"""
+
+
+def _ranked_cells(version_id: int, countries: list[str]) -> list[tuple[str, int | None, int, int, int, int]]:
+    """The cells as the outcomes computed them before DomainProgress (every reading ranked at request time), to compare."""
+    from django.db import connection
+
+    from carnet.assessments.models import ReadingStatus, Respondent
+    from carnet.assessments.outcomes import _quarter_sql
+
+    marks = ", ".join(["%s"] * len(countries))
+
+    def own(alias: str) -> str:
+        return f"""({alias}.respondent = %s OR ({alias}.respondent = %s AND NOT EXISTS (
+            SELECT 1 FROM assessments_answer x WHERE x.reading_id = {alias}.reading_id AND x.domain_id = {alias}.domain_id
+            AND x.respondent = %s AND x.level_id IS NOT NULL)))"""  # noqa: S608
+
+    sql = f"""
+        WITH ranked AS (
+            SELECT r.id AS reading_id, c.child_id AS child_id, co.code AS country, c.organisation_id AS organisation_id,
+                   r.taken_on AS taken_on,
+                   ROW_NUMBER() OVER (PARTITION BY co.code, c.child_id ORDER BY r.taken_on, r.completed_at, r.id) AS position,
+                   COUNT(*) OVER (PARTITION BY co.code, c.child_id) AS readings
+            FROM assessments_reading r JOIN cases_case c ON c.id = r.case_id JOIN core_country co ON co.id = c.country_id
+            WHERE r.version_id = %s AND r.status = %s AND co.code IN ({marks})
+        ),
+        pairs AS (
+            SELECT f.reading_id AS first_id, l.reading_id AS last_id, l.country AS country, l.organisation_id AS organisation_id,
+                   {_quarter_sql("l.taken_on")} AS quarter
+            FROM ranked f JOIN ranked l ON l.country = f.country AND l.child_id = f.child_id AND l.position = l.readings
+            WHERE f.position = 1 AND f.readings >= 2
+        ),
+        changes AS (
+            SELECT p.country AS country, p.organisation_id AS organisation_id, p.quarter AS quarter, af.domain_id AS domain_id,
+                   ll.score - lf.score AS delta
+            FROM pairs p
+            JOIN assessments_answer af ON af.reading_id = p.first_id JOIN assessments_level lf ON lf.id = af.level_id
+            JOIN assessments_answer al ON al.reading_id = p.last_id AND al.domain_id = af.domain_id
+            JOIN assessments_level ll ON ll.id = al.level_id
+            WHERE {own("af")} AND {own("al")}
+        )
+        SELECT country, organisation_id, quarter, domain_id, COUNT(*), SUM(delta)
+        FROM changes GROUP BY country, organisation_id, quarter, domain_id
+        UNION ALL
+        SELECT country, organisation_id, quarter, 0, COUNT(*), 0 FROM pairs GROUP BY country, organisation_id, quarter
+    """  # noqa: S608
+    respondents = [Respondent.CHILD, Respondent.TOGETHER, Respondent.CHILD]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [version_id, ReadingStatus.COMPLETE, *countries, *respondents, *respondents])
+        return [(str(a), None if b is None else int(b), int(c), int(d), int(n), int(t)) for a, b, c, d, n, t in cursor.fetchall()]
 
 
 def _pg(total: int, per_child: int) -> dict[str, Any]:
@@ -370,7 +480,7 @@ def _pg(total: int, per_child: int) -> dict[str, Any]:
 
     from carnet.accounts.demo import load as load_accounts
     from carnet.accounts.models import User
-    from carnet.assessments.models import Answer, InstrumentVersion, Level, Reading
+    from carnet.assessments.models import Answer, DomainProgress, InstrumentVersion, Level, Reading, ReadingStatus, Respondent
     from carnet.assessments.outcomes import change_cells, outcome_tables
     from carnet.assessments.psychometrics import version_psychometrics
     from carnet.cases.identity import Identity
@@ -459,20 +569,32 @@ def _pg(total: int, per_child: int) -> dict[str, Any]:
             f"JOIN {levels} ON lv.domain_id = t.domain_id AND lv.idx = mod(abs(hashtext(g || '-' || k || '-' || t.domain_id)), 3)",
             [template_reading.pk],
         )
+    generate_s = time.monotonic() - generation_began
+    # The first and latest answers per child and domain, as reading_complete keeps them (carnet.assessments.progress), set-based.
+    progress_began = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {DomainProgress._meta.db_table}")  # the template child's rows, kept by reading_complete  # noqa: S608
+        cursor.execute(_PROGRESS_SQL, [ReadingStatus.COMPLETE, *[Respondent.CHILD, Respondent.TOGETHER] * 2])
         cursor.execute("ANALYZE")
+        cursor.execute(f"SELECT count(*) FROM {DomainProgress._meta.db_table}")  # noqa: S608
+        progress_rows = cursor.fetchone()[0]  # type: ignore[index]
         cursor.execute("SELECT version()")
         server = cursor.fetchone()[0]  # type: ignore[index]
         cursor.execute(f"SELECT count(*) FROM {Reading._meta.db_table}")  # noqa: S608
         readings = cursor.fetchone()[0]  # type: ignore[index]
         cursor.execute(f"SELECT count(*) FROM {Answer._meta.db_table}")  # noqa: S608
         answers = cursor.fetchone()[0]  # type: ignore[index]
-    generate_s = time.monotonic() - generation_began
+    progress_s = time.monotonic() - progress_began
     codes = sorted(set(Country.objects.filter(pk__in=[c for _o, c in organisations]).values_list("code", flat=True)))
     times, cells = [], 0
     for _run in range(5):
         start = time.perf_counter()
         cells = len(change_cells(version.pk, codes))
         times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    ranked = _ranked_cells(version.pk, codes)
+    ranked_s = time.perf_counter() - start
+    same = sorted(ranked) == sorted(change_cells(version.pk, codes))
     start = time.perf_counter()
     outcome_tables(version, codes[:1], threshold=10)
     version_psychometrics(version, codes[:1])
@@ -484,6 +606,10 @@ def _pg(total: int, per_child: int) -> dict[str, Any]:
         "countries": len(codes),
         "organisations": n_orgs,
         "generate_s": generate_s,
+        "progress_s": progress_s,
+        "progress_rows": progress_rows,
+        "ranked_ms": ranked_s * 1000,
+        "same": same,
         "server": server.split(",")[0],
         "runs": len(times),
         "query_ms": statistics.median(times) * 1000,
@@ -494,7 +620,10 @@ def _pg(total: int, per_child: int) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Both parts; ``--only-aggregate`` runs part (b) alone."""
+    if "--only-aggregate" in (sys.argv[1:] if argv is None else argv):
+        return 1 if part_b() else 0
     workers = int(os.environ.get("CARNET_WORKERS", str(min(4, (os.cpu_count() or 1) * 2))))
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     seconds = float(os.environ.get("BENCH_SECONDS", "1.5"))

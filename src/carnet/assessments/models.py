@@ -234,3 +234,36 @@ class RiskAlert(models.Model):
 
     def __str__(self) -> str:
         return f"alert {self.case} {self.domain_id}"
+
+
+class DomainProgress(models.Model):
+    """A child's first and latest answer in one domain of one instrument version, kept at write time for the aggregate outcomes.
+
+    One row per child, version, country and domain, rewritten by
+    :func:`carnet.assessments.progress.progress_refresh` whenever one of the child's readings
+    is completed (never written anywhere else). It follows the rules of
+    :mod:`carnet.assessments.outcomes`: the child's readings of the version in the country of
+    their case, first and latest by (date, completed, id); a score is the child's own answer
+    (alone, or together with the worker when the child gave none alone), empty when the child
+    declined or only the worker answered; the organisation is that of the latest reading's case.
+    """
+
+    child = models.ForeignKey("cases.Child", on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")  # the case of the latest reading
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="+")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    country = models.ForeignKey("core.Country", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    first_score = models.PositiveSmallIntegerField(null=True, blank=True)  # empty: no answer of the child's own
+    first_taken_on = models.DateField()
+    latest_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    latest_taken_on = models.DateField()
+    readings = models.PositiveIntegerField()  # the child's complete readings of the version in the country
+
+    class Meta:
+        db_table = "assessments_domainprogress"
+        constraints = [models.UniqueConstraint(fields=["child", "version", "country", "domain"], name="domainprogress_unique")]
+        indexes = [models.Index(fields=["version", "country", "latest_taken_on"], name="domainprogress_version_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.version_id} {self.domain_id}"

@@ -19,8 +19,10 @@ asks and whatever range is shown: a narrower view only leaves columns out, so tw
 cannot be subtracted from each other to uncover a hidden cell. Organisation totals are
 therefore over all quarters.
 
-Everything is computed by the database (window functions; SQLite and PostgreSQL): only the
-per-cell counts and sums come back, never the readings.
+Everything is computed by the database (SQLite and PostgreSQL): only the per-cell counts and
+sums come back, never the readings. The first and latest answers of every child are kept at
+write time (``DomainProgress``, :mod:`carnet.assessments.progress`), so the cells are one
+GROUP BY over one row per child and domain rather than a ranking of every reading.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from carnet.assessments.disclosure import ProtectedTable, Suppression, configured_threshold, shared_pattern
-from carnet.assessments.models import Domain, InstrumentVersion, ReadingStatus, Respondent, VersionStatus
+from carnet.assessments.models import Domain, DomainProgress, InstrumentVersion, VersionStatus
 from carnet.assessments.policies import AssessmentAction, AssessmentPolicy, aggregate_countries
 from carnet.assessments.psychometrics import VersionPsychometrics, country_filter, tables, version_psychometrics
 from carnet.audit.services import record
@@ -143,73 +145,44 @@ def _quarter_sql(column: str) -> str:
     return f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 4 + (CAST(strftime('%%m', {column}) AS INTEGER) - 1) / 3)"
 
 
-def _childs_own(alias: str) -> tuple[str, list[str]]:
-    """The child's own answer with a level: given alone, or together with the worker when the child gave none alone."""
-    answer = tables()["answer"]
-    # The alias and the table name come from the code; the respondents are parameters.
-    condition = f"""({alias}.respondent = %s OR ({alias}.respondent = %s AND NOT EXISTS (
-        SELECT 1 FROM {answer} x WHERE x.reading_id = {alias}.reading_id AND x.domain_id = {alias}.domain_id
-        AND x.respondent = %s AND x.level_id IS NOT NULL)))"""  # noqa: S608
-    return condition, [Respondent.CHILD, Respondent.TOGETHER, Respondent.CHILD]
-
-
 def change_cells(version_id: int, countries: Sequence[str]) -> list[tuple[str, int | None, int, int, int, int]]:
     """(country, organisation id, quarter index, domain id, children, sum of changes) for every non-empty cell.
 
     Domain id 0 is the population: every child with two readings, whatever they answered.
 
-    One pass over the readings of the version in ``countries``: rank each child's readings
-    within a country, pair the first with the latest, join the child's own answer in both.
+    One GROUP BY over the children's first and latest answers kept at write time
+    (:mod:`carnet.assessments.progress`, one row per child, country and domain): a domain's
+    cell counts the children with a score of their own in both readings, the population cell
+    every child with two readings or more (each child has a row for every domain).
     """
     if not countries:
         return []
     t = tables()
     where, params = country_filter(countries)
-    first_own, first_params = _childs_own("af")
-    last_own, last_params = _childs_own("al")
     # Table names come from the models and the quarter expression from the code; every value is a parameter.
     sql = f"""
-        WITH ranked AS (
-            SELECT r.id AS reading_id, c.child_id AS child_id, co.code AS country, c.organisation_id AS organisation_id,
-                   r.taken_on AS taken_on,
-                   ROW_NUMBER() OVER (PARTITION BY co.code, c.child_id ORDER BY r.taken_on, r.completed_at, r.id) AS position,
-                   COUNT(*) OVER (PARTITION BY co.code, c.child_id) AS readings
-            FROM {t["reading"]} r
-            JOIN {t["case"]} c ON c.id = r.case_id
-            JOIN {t["country"]} co ON co.id = c.country_id
-            WHERE r.version_id = %s AND r.status = %s AND {where}
-        ),
-        pairs AS (
-            SELECT f.reading_id AS first_id, l.reading_id AS last_id, l.country AS country, l.organisation_id AS organisation_id,
-                   {_quarter_sql("l.taken_on")} AS quarter
-            FROM ranked f
-            JOIN ranked l ON l.country = f.country AND l.child_id = f.child_id AND l.position = l.readings
-            WHERE f.position = 1 AND f.readings >= 2
-        ),
-        changes AS (
-            SELECT p.country AS country, p.organisation_id AS organisation_id, p.quarter AS quarter, af.domain_id AS domain_id,
-                   ll.score - lf.score AS delta
-            FROM pairs p
-            JOIN {t["answer"]} af ON af.reading_id = p.first_id
-            JOIN {t["level"]} lf ON lf.id = af.level_id
-            JOIN {t["answer"]} al ON al.reading_id = p.last_id AND al.domain_id = af.domain_id
-            JOIN {t["level"]} ll ON ll.id = al.level_id
-            WHERE {first_own} AND {last_own}
-        )
-        SELECT country, organisation_id, quarter, domain_id, COUNT(*), SUM(delta)
-        FROM changes
+        SELECT country, organisation_id, quarter, domain_id, COUNT(*), COUNT(delta), SUM(delta)
+        FROM (
+            SELECT co.code AS country, p.organisation_id AS organisation_id, {_quarter_sql("p.latest_taken_on")} AS quarter,
+                   p.domain_id AS domain_id, p.latest_score - p.first_score AS delta
+            FROM {DomainProgress._meta.db_table} p
+            JOIN {t["country"]} co ON co.id = p.country_id
+            WHERE p.version_id = %s AND p.readings >= 2 AND {where}
+        ) changes
         GROUP BY country, organisation_id, quarter, domain_id
-        UNION ALL
-        SELECT country, organisation_id, quarter, 0, COUNT(*), 0
-        FROM pairs
-        GROUP BY country, organisation_id, quarter
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [version_id, ReadingStatus.COMPLETE, *params, *first_params, *last_params])
-        return [
-            (str(country), None if org is None else int(org), int(quarter), int(domain), int(n), int(total))
-            for country, org, quarter, domain, n, total in cursor.fetchall()
-        ]
+        cursor.execute(sql, [version_id, *params])
+        grouped = cursor.fetchall()
+    rows: list[tuple[str, int | None, int, int, int, int]] = []
+    population: dict[tuple[str, int | None, int], int] = {}
+    for country, org, quarter, domain, children, changed, total in grouped:
+        cell = (str(country), None if org is None else int(org), int(quarter))
+        population[cell] = max(population.get(cell, 0), int(children))
+        if changed:
+            rows.append((*cell, int(domain), int(changed), int(total)))
+    rows.extend((*cell, 0, children, 0) for cell, children in population.items())
+    return rows
 
 
 # --- from cells to protected tables ---------------------------------------------------------------

@@ -3,7 +3,8 @@
 A paused reading is a draft, not a reading: only ``reading_complete`` makes it count, and
 only when every domain has an answer (a level, or "I don't want to say"). Completing raises
 a risk alert for every answer at a level where a worker must act; nothing is decided
-automatically beyond putting it in front of the case owner.
+automatically beyond putting it in front of the case owner. Completing also rewrites the
+child's first and latest answers kept for the aggregate outcomes (``progress_refresh``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from carnet.assessments.models import (
     VersionStatus,
 )
 from carnet.assessments.policies import AssessmentAction, AssessmentPolicy
+from carnet.assessments.progress import progress_refresh
 from carnet.audit.services import record
 from carnet.cases.models import Case
 from carnet.core.errors import Conflict, DomainError
@@ -138,6 +140,7 @@ def reading_complete(*, reading: Reading, actor: Any = None) -> Reading:
         )
     reading.status, reading.completed_at = ReadingStatus.COMPLETE, timezone.now()
     reading.save(update_fields=["status", "completed_at"])
+    progress_refresh(child=reading.case.child_id, version=reading.version)
     for answer in reading.answers.select_related("level", "domain").filter(level__risk_flag=True):
         alert, created = RiskAlert.objects.get_or_create(
             reading=reading, domain=answer.domain, defaults={"case": reading.case, "level": answer.level}
