@@ -21,19 +21,17 @@ BENCH_READINGS (default 1000000), BENCH_READINGS_PER_CHILD (default 10).
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from run import BIN, HOST, ROOT, Sample, Target, free_port, start_server, stop_server
+from run import BIN, HOST, ROOT, Sample, Target, free_port, get, hammer, start_server, stop_server
 
 EARLIER_READINGS = 20
 SCRATCH_DATABASE = "carnet_bench"
@@ -53,65 +51,13 @@ def _django(command: str, env: dict[str, str], *args: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    try:
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def _hammer(target: Target, seconds: float, clients: int, headers: dict[str, str]) -> Sample:
-    """bench/run.py's ``hammer`` with request headers (the session cookie)."""
-    sample = Sample()
-    lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
-    deadline = 0.0
-
-    def client() -> None:
-        conn = http.client.HTTPConnection(HOST, target.port, timeout=10)
-        done = errors = 0
-        latencies: list[float] = []
-        start.wait()
-        while (began := time.perf_counter()) < deadline:
-            try:
-                conn.request("GET", target.path, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                ok = response.status == 200 and target.expect in body
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                ok = False
-            latencies.append(time.perf_counter() - began)
-            done += 1
-            errors += not ok
-        conn.close()
-        with lock:
-            sample.requests += done
-            sample.errors += errors
-            sample.latencies.extend(latencies)
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    began = time.perf_counter()
-    deadline = began + seconds
-    start.wait()
-    for thread in threads:
-        thread.join()
-    sample.seconds = time.perf_counter() - began
-    return sample
-
-
 def _wait(proc: subprocess.Popen[bytes], port: int, path: str, headers: dict[str, str], expect: bytes, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             sys.exit(f"server exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
         try:
-            status, body = _get(port, path, headers)
+            status, body = get(port, path, headers)
         except OSError:
             time.sleep(0.1)
             continue
@@ -166,13 +112,13 @@ def part_a(*, workers: int, rounds: int, seconds: float, clients: int) -> bool:
                 )
                 _wait(servers[0], page.port, page.path, cookie, page.expect, var / "carnet.log")
                 _wait(servers[1], bare.port, bare.path, {}, bare.expect, var / "bare.log")
-                _hammer(bare, 0.5, clients, {})
-                _hammer(page, 0.5, clients, cookie)
+                hammer(bare, 0.5, clients, {}, check_body=True)
+                hammer(page, 0.5, clients, cookie, check_body=True)
                 for number in range(rounds):
                     steps = [
-                        ("bare", lambda: _hammer(bare, seconds, clients, {})),
-                        ("page", lambda: _hammer(page, seconds, clients, cookie)),
-                        ("bare1", lambda: _hammer(bare, seconds, 1, {})),
+                        ("bare", lambda: hammer(bare, seconds, clients, {}, check_body=True)),
+                        ("page", lambda: hammer(page, seconds, clients, cookie, check_body=True)),
+                        ("bare1", lambda: hammer(bare, seconds, 1, {}, check_body=True)),
                     ]
                     steps = steps[number % len(steps) :] + steps[: number % len(steps)]
                     for key, run_step in steps:

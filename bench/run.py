@@ -56,10 +56,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def get(port: int, path: str) -> tuple[int, bytes]:
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -82,8 +82,12 @@ def wait_until_up(proc: subprocess.Popen[bytes], target: Target, log: Path, time
     sys.exit(f"{target.name}: no answer on port {target.port} after {timeout:.0f}s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-def hammer(target: Target, seconds: float, clients: int) -> Sample:
-    """``clients`` threads, each with its own connection (kept alive while the server allows), for ``seconds``."""
+def hammer(target: Target, seconds: float, clients: int, headers: dict[str, str] | None = None, *, check_body: bool = False) -> Sample:
+    """``clients`` threads, each with its own connection (kept alive while the server allows), for ``seconds``.
+
+    ``headers`` go with every request (a session cookie); ``check_body`` counts an answer without
+    ``target.expect`` in it as an error (a signed-in page that fell back to the sign-in form).
+    """
     sample = Sample()
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
@@ -96,10 +100,10 @@ def hammer(target: Target, seconds: float, clients: int) -> Sample:
         start.wait()
         while (began := time.perf_counter()) < deadline:
             try:
-                conn.request("GET", target.path)
+                conn.request("GET", target.path, headers=headers or {})
                 response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
+                body = response.read()
+                ok = response.status == 200 and (not check_body or target.expect in body)
             except (OSError, http.client.HTTPException):
                 conn.close()  # reopened by the next request
                 ok = False

@@ -39,6 +39,7 @@ from carnet.assessments.services_link import reading_enter_from_paper
 from carnet.cases.selectors import case_get_for
 from carnet.cases.views.common import render_case, run_on_form
 from carnet.core.access import signed_in
+from carnet.core.pdf import render_pdf
 
 PRINT_CSS = "assessments/paper/print_css.html"
 
@@ -47,18 +48,6 @@ def _print_stylesheet() -> tuple[str, str]:
     css = render_to_string(PRINT_CSS)
     digest = b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     return css, f"'sha256-{digest}'"
-
-
-def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    """WeasyPrint's URL fetcher: the sheet loads nothing from anywhere."""
-    raise ValueError(f"carnet's paper sheet fetches no URL ({url[:40]})")
-
-
-def _pdf(html: str) -> bytes:
-    import weasyprint  # type: ignore[import-untyped]  # no stubs; imported here: it loads Pango, which only this view needs
-
-    document: bytes = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
-    return document
 
 
 def _language(value: str | None) -> str:
@@ -90,7 +79,7 @@ def sheet(request: HttpRequest, version_id: int) -> HttpResponse:
         response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=f"{filename}.html") or "inline"
         response._csp_update = {"style-src": [css_hash]}  # type: ignore[attr-defined]  # read by django-csp's middleware
         return response
-    response = HttpResponse(_pdf(html), content_type="application/pdf")
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{filename}.pdf") or "attachment"
     return response
 

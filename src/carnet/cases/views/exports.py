@@ -2,7 +2,7 @@
 
 The PDF is rendered by WeasyPrint from the same template as the print-ready HTML view
 (``format=html``), which also serves as an accessible preview. WeasyPrint fetches nothing:
-every URL in the document is refused (``_no_fetch``). See docs/decisions/0005.
+every URL in the document is refused (carnet.core.pdf). See docs/decisions/0005.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from carnet.cases.selectors import case_get_for
 from carnet.cases.services_exports import case_export_print, caseload_export_csv
 from carnet.cases.views.common import render_case
 from carnet.core.access import signed_in
+from carnet.core.pdf import render_pdf
 
 PRINT_CSS = "cases/exports/print.css"
 
@@ -34,18 +35,6 @@ def _print_stylesheet() -> tuple[str, str]:
     css = render_to_string(PRINT_CSS)
     digest = b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     return css, f"'sha256-{digest}'"
-
-
-def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    """WeasyPrint's URL fetcher: the case file loads nothing from anywhere (no SSRF, no leaks)."""
-    raise ValueError(f"carnet's PDF export fetches no URL ({url[:40]})")
-
-
-def _pdf(html: str) -> bytes:
-    import weasyprint  # type: ignore[import-untyped]  # no stubs; imported here: it loads Pango, which only this view needs
-
-    document: bytes = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
-    return document
 
 
 @signed_in
@@ -69,7 +58,7 @@ def export_pdf(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     context = {"export": export, "case": case, "show": export.show, "print_css": css}
     if request.GET.get("format") != "html":
         html = render_to_string("cases/exports/case_print.html", context, request=request)
-        response = HttpResponse(_pdf(html), content_type="application/pdf")
+        response = HttpResponse(render_pdf(html), content_type="application/pdf")
         disposition = content_disposition_header(as_attachment=True, filename=f"{case.number}-{export.purpose.value}.pdf")
         response["Content-Disposition"] = disposition or "attachment"
         response["Cache-Control"] = "no-store"
