@@ -26,6 +26,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -361,6 +362,29 @@ def visit_record(
     found.save(update_fields=["visited_on"])
     _encrypt_and_save(found, {"result_enc": result}, key)
     record(actor=actor, action="case.best_interests.visit_record", obj=case, purpose=f"visit {found.pk} on {visited_on.isoformat()}")
+    return found
+
+
+def visit_report_received(*, case: Case, planned_on: date | None, visited_on: date, result: str, source: str) -> FollowUpVisit | None:
+    """A follow-up visit reported by the receiving country of a return referral, recorded on this case.
+
+    Called by the referrals service in the transaction that received the report (which
+    checked who reported it); the visit planned for ``planned_on`` (or the earliest one not
+    yet visited) is marked as visited. ``None`` when the return plan has no visit open.
+    """
+    visits = FollowUpVisit.objects.select_for_update().filter(
+        return_plan__determination__case=case, return_plan__determination__status=DecisionStatus.APPROVED, visited_on__isnull=True
+    )
+    if planned_on is not None:
+        visits = visits.filter(planned_on=planned_on)
+    found = visits.order_by("planned_on", "pk").first()
+    if found is None:
+        return None
+    found.visited_on = visited_on
+    found.save(update_fields=["visited_on"])
+    _encrypt_and_save(found, {"result_enc": result}, _data_key(case))
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    record(actor=None, username=source[:150], action="case.best_interests.visit_record", obj=case, purpose=f"visit {found.pk}: {source}")
     return found
 
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "carnet.directory",
     "carnet.cases",
     "carnet.assessments",
+    "carnet.referrals",
     "carnet.api",
     "allauth",
     "allauth.account",
@@ -273,6 +274,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE
 # --- E-mail ----------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("CARNET_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("CARNET_FROM_EMAIL", "carnet@localhost")
+# Where people reach carnet: the links in e-mails (a referral in the inbox, an escalation).
+CARNET_BASE_URL = os.environ.get("CARNET_BASE_URL", "http://localhost:8000")
 if os.environ.get("CARNET_EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["CARNET_EMAIL_HOST"]

@@ -25,6 +25,7 @@ SECTIONS = [
     ("best_interests", _("Best interests"), "cases:best_interests"),
     ("records", _("Notes and documents"), "cases:records"),
     ("readings", _("Self-assessment"), "assessments:case_readings"),
+    ("referrals", _("Referrals"), "referrals:case_referrals"),
 ]
 
 

@@ -1,0 +1,70 @@
+"""How referral messages travel, behind one interface the services call and the views never see.
+
+``LocalTransport`` delivers inside this installation: it validates the message against
+the format, records its receipt once (by message id: delivering twice is harmless) and
+hands it to :func:`carnet.referrals.inbound.receive`, all in the sender's transaction.
+A later transport carries the same canonical JSON between installations, signed and
+encrypted (JWS/JWE), from the ``TransportMessage`` outbox with retries; the
+services and the message format stay as they are. Choose it with
+``CARNET_REFERRAL_TRANSPORT`` (a dotted path).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from carnet.referrals.message import EventMessage, FollowUpMessage, NoteMessage, ReferralMessage, digest, parse
+from carnet.referrals.models import Referral, TransportMessage
+
+AnyMessage = ReferralMessage | EventMessage | NoteMessage | FollowUpMessage
+DEFAULT_TRANSPORT = "carnet.referrals.transport.LocalTransport"
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, *, referral: Referral, message: AnyMessage) -> None:
+        """Hand ``message`` on towards the receiving country. Must be idempotent per message id."""
+
+
+def _outbox(referral: Referral, message: AnyMessage, *, transport: str) -> TransportMessage:
+    row, _created = TransportMessage.objects.get_or_create(
+        message_id=message.message_id,
+        direction=TransportMessage.Direction.OUT,
+        defaults={
+            "referral": referral,
+            "kind": message.kind,
+            "format": message.format,
+            "digest": digest(message),
+            "transport": transport,
+        },
+    )
+    return row
+
+
+class LocalTransport:
+    """Both NCPs use this installation: delivery is receipt in the same database, in the same transaction."""
+
+    name = "local"
+
+    def send(self, *, referral: Referral, message: AnyMessage) -> None:
+        from carnet.referrals.inbound import receive
+
+        outgoing = _outbox(referral, message, transport=self.name)
+        # Through JSON and back, exactly as a remote installation would get it.
+        from carnet.referrals.message import canonical_json
+
+        receive(parse(canonical_json(message)), transport=self.name)
+        if outgoing.delivered_at is None:
+            outgoing.delivered_at = timezone.now()
+            outgoing.save(update_fields=["delivered_at"])
+
+
+def get_transport() -> Transport:
+    path = os.environ.get("CARNET_REFERRAL_TRANSPORT", DEFAULT_TRANSPORT)
+    transport: Transport = import_string(path)()
+    return transport
