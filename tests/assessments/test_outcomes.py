@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
-from carnet.assessments.disclosure import Suppression
 from carnet.assessments.models import Domain, Respondent
 from carnet.assessments.outcomes import (
     OutcomeCell,
@@ -24,6 +23,7 @@ from carnet.assessments.outcomes import (
 from carnet.assessments.services import answer_record, reading_complete, reading_start
 from carnet.audit.models import AuditEntry
 from carnet.cases.models import Case
+from carnet.core.disclosure import Suppression
 from tests.assessments.factories import life_domains, take_reading
 from tests.assessments.test_psychometrics import DECLINED, answered_reading
 from tests.cases.factories import open_case

@@ -34,7 +34,9 @@ def returnable_case(users: dict[str, User], *, to: str = "LT", **case_overrides:
     case = open_case(worker, opened_on=days(-30), **case_overrides)
     assessment = assessment_record(
         actor=worker, case=case, assessed_on=days(-20), re_trafficking_risk="low",
-        texts=AssessmentTexts(child_views="I want to go home to my grandmother.", family="Grandmother reachable", safety="No recruiter known"),
+        texts=AssessmentTexts(
+            child_views="I want to go home to my grandmother.", family="Grandmother reachable", safety="No recruiter known"
+        ),
     )  # fmt: skip
     determination = determination_record(
         actor=worker, case=case, assessment=assessment, panel="Guardian, caseworker, psychologist",

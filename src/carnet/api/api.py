@@ -16,6 +16,7 @@ from carnet.audit.api import router as audit_router
 from carnet.cases.api import router as cases_router
 from carnet.core.api import router as core_router
 from carnet.core.errors import DomainError
+from carnet.referrals.api import router as referrals_router
 
 api = NinjaAPI(
     title="carnet API",
@@ -32,6 +33,7 @@ api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", cases_router)
 api.add_router("/assessments", assessments_router)
+api.add_router("/", referrals_router)
 
 
 @api.exception_handler(DomainError)

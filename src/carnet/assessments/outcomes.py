@@ -10,7 +10,7 @@ reading and in the quarter of the latest reading.
 
 Each country, instrument version and domain gives one table: organisations (rows) by
 quarters (columns), with totals. Every cell counts children (never readings) and carries
-their mean change; cells are protected by :mod:`carnet.assessments.disclosure` with the
+their mean change; cells are protected by :mod:`carnet.core.disclosure` with the
 threshold of this tool (10 children unless the installation asks for more). The domain
 tables of a country share one pattern of hidden cells (their counts differ only by the
 children who did not answer a domain, so a cell hidden in one must not show in another). The table is
@@ -37,11 +37,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from carnet.assessments.disclosure import ProtectedTable, Suppression, configured_threshold, shared_pattern
 from carnet.assessments.models import Domain, DomainProgress, InstrumentVersion, VersionStatus
 from carnet.assessments.policies import AssessmentAction, AssessmentPolicy, aggregate_countries
 from carnet.assessments.psychometrics import VersionPsychometrics, country_filter, tables, version_psychometrics
 from carnet.audit.services import record
+from carnet.core.disclosure import ProtectedTable, Suppression, configured_threshold, shared_pattern
 from carnet.core.models import Country
 from carnet.directory.models import Organisation
 

@@ -127,6 +127,7 @@ TEMPLATES = [
                 "carnet.audit.context_processors.audit_nav",
                 "carnet.cases.context_processors.cases_nav",
                 "carnet.assessments.context_processors.alerts",
+                "carnet.referrals.context_processors.referrals_nav",
             ],
         },
     },

@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("audit/", include("carnet.audit.urls")),
     path("cases/", include("carnet.cases.urls")),
     path("assessments/", include("carnet.assessments.urls")),
+    path("referrals/", include("carnet.referrals.urls")),
     prefix_default_language=True,
 )
 

@@ -1,5 +1,8 @@
 """Receipt of referral messages on the receiving side. Idempotent: a message id is received once.
 
+A message about a referral this installation does not know, or one that contradicts the
+referral it names (reference, countries, purpose, profile), is refused and nothing is recorded.
+
 In one installation both sides share the referral's row, so receiving a lifecycle
 event or a thread message only records its receipt; receiving the referral itself
 stores the message (encrypted) as the receiving side's copy, and indexes the names
@@ -22,11 +25,31 @@ class UnknownReferral(Exception):
     """A message about a referral this installation has never received (refused, never created on the fly)."""
 
 
+class MismatchedMessage(Exception):
+    """A message that contradicts the referral it names (another reference, countries, purpose or profile): refused."""
+
+
+def _check_matches(referral: Referral, message: ReferralMessage | EventMessage | NoteMessage | FollowUpMessage) -> None:
+    if message.reference != referral.reference:
+        raise MismatchedMessage(f"{message.message_id}: reference {message.reference!r} is not {referral.reference!r}")
+    if isinstance(message, ReferralMessage):
+        said = (message.sender.country, message.receiver.country, message.purpose, message.profile.name)
+        known = (referral.from_country.code, referral.to_country.code, referral.purpose, referral.profile)
+        if said != known:
+            raise MismatchedMessage(f"{message.message_id}: says {said}, the referral is {known}")
+
+
 def receive(message: ReferralMessage | EventMessage | NoteMessage | FollowUpMessage, *, transport: str) -> bool:
     """Record and apply ``message``; ``False`` when it had already been received (nothing happens twice)."""
-    referral = Referral.objects.select_for_update().filter(pk=message.referral_id).first()
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("from_country", "to_country", "data_key")
+        .filter(pk=message.referral_id)
+        .first()
+    )
     if referral is None:
         raise UnknownReferral(str(message.referral_id))
+    _check_matches(referral, message)
     _row, created = TransportMessage.objects.get_or_create(
         message_id=message.message_id,
         direction=TransportMessage.Direction.IN,

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from carnet.referrals.profiles import PROFILES, DocumentKind, LegalBasis, Outcome, Purpose, Urgency
+from carnet.referrals.profiles import PROFILES, DocumentKind, LegalBasis, Outcome, Purpose, Urgency, fields_beyond, ordered
 
 FORMAT: Literal["carnet.referral/1"] = "carnet.referral/1"
 
@@ -41,6 +41,8 @@ class LegalBasisPart(_Strict):
 
 
 class ProfilePart(_Strict):
+    """The named disclosure profile; ``fields`` and ``documents`` are exactly that profile's (see ``x-carnet-profiles``)."""
+
     name: str
     fields: list[str]
     documents: list[str]
@@ -141,6 +143,8 @@ class _Message(_Strict):
 
 
 class ReferralMessage(_Message):
+    """The referral itself. Its subject carries only fields of its profile: the receiving side refuses anything more."""
+
     kind: Literal["referral"] = "referral"
     sender: Party
     receiver: Party
@@ -159,6 +163,11 @@ class ReferralMessage(_Message):
             raise ValueError(f"unknown disclosure profile {self.profile.name!r}")
         if set(self.profile.fields) != set(known.fields):
             raise ValueError("the profile's fields differ from the named profile")
+        if set(self.profile.documents) != set(known.documents):
+            raise ValueError("the profile's kinds of document differ from the named profile")
+        too_wide = fields_beyond(self.purpose, self.profile.name)
+        if too_wide:
+            raise ValueError(f"the purpose {self.purpose.value!r} does not allow sharing {too_wide}")
         beyond = self.subject.carried() - set(known.fields)
         if beyond:
             raise ValueError(f"the subject carries fields outside its profile: {sorted(beyond)}")
@@ -168,6 +177,8 @@ class ReferralMessage(_Message):
 
 
 class EventMessage(_Message):
+    """A step of the referral's lifecycle (``status`` is the referral's status after it), with its reason where it has one."""
+
     kind: Literal["event"] = "event"
     event: str
     status: str
@@ -186,6 +197,8 @@ class AttachmentPart(_Strict):
 
 
 class NoteMessage(_Message):
+    """A message on the referral's thread; each attachment is a kind of document the referral's profile allows."""
+
     kind: Literal["note"] = "note"
     note_id: uuid.UUID
     side: Literal["sender", "receiver"]
@@ -195,6 +208,8 @@ class NoteMessage(_Message):
 
 
 class FollowUpMessage(_Message):
+    """A follow-up visit after a return, reported by the receiving country."""
+
     kind: Literal["follow_up"] = "follow_up"
     planned_on: date | None = None
     visited_on: date
@@ -224,6 +239,16 @@ def digest(message: BaseModel) -> str:
 
 def json_schema() -> dict[str, Any]:
     schema = MESSAGE.json_schema()
+    # ``format`` and ``kind`` have defaults only for building messages in Python: every message on the
+    # wire carries both (canonical_json writes them, the parser needs ``kind`` to pick the message type).
+    for definition in schema["$defs"].values():
+        properties = definition.get("properties", {})
+        if "format" in properties and "kind" in properties:
+            definition["required"] = ["format", "kind", *(name for name in definition["required"] if name not in ("format", "kind"))]
+    # The profiles are part of the format: a receiving installation checks a subject against them.
+    schema["$defs"]["ProfilePart"]["x-carnet-profiles"] = {
+        name: {"fields": ordered(profile.fields), "documents": sorted(profile.documents)} for name, profile in PROFILES.items()
+    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://carnet.invalid/schemas/referral-message-1.json"
     schema["title"] = "carnet referral message, format carnet.referral/1"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -76,8 +76,9 @@ def referral_list_for(*, actor: Any, filters: ReferralFilters | None = None) -> 
         )
         referrals = referrals.filter(Q(reference__iexact=query) | Exists(probes))
         record(actor=actor, action="referral.search", object_type="referrals.referral", purpose="search by reference, name or document")
+    # Newest sent first, drafts (not sent) last on every database (PostgreSQL would put NULLs first).
     return referrals.select_related("from_country", "to_country", "source_case", "receiving_case", "assigned_to").order_by(
-        "-sent_at", "-created_at"
+        F("sent_at").desc(nulls_last=True), "-created_at"
     )
 
 

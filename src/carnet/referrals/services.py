@@ -148,7 +148,12 @@ def _bump(referral: Referral, **changes: Any) -> None:
 
 def _locked(referral: Referral) -> Referral:
     """The referral's row, locked for the rest of the transaction, with its current status."""
-    return Referral.objects.select_for_update().select_related("from_country", "to_country", "source_case", "data_key").get(pk=referral.pk)
+    # Only the referral's own row: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (data_key).
+    return (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("from_country", "to_country", "source_case", "data_key")
+        .get(pk=referral.pk)
+    )
 
 
 _STATUS_MESSAGES = {
@@ -221,7 +226,7 @@ def _check_profile(purpose: str, profile: str) -> None:
         raise ValidationError({"profile": _("Choose what is shared from the list.")})
     beyond = fields_beyond(purpose, profile)
     if beyond:
-        labels = ", ".join(str(Field(f).label) for f in beyond)
+        labels = ", ".join(str(Field(f).label) for f in ordered(frozenset(beyond)))  # in the order the form lists them
         raise ValidationError(
             {
                 "profile": _("The purpose “%(purpose)s” does not allow sharing: %(fields)s. Choose a smaller profile.")
@@ -371,6 +376,7 @@ def _message_for(actor: User, referral: Referral, now: Any) -> ReferralMessage:
 def referral_send(*, actor: User, referral: Referral) -> Referral:
     """Send (or approve and send) a draft: the profile's fields are read from the case now and travel as the message."""
     referral = _locked(referral)
+    _require(actor, ReferralAction.VIEW, referral)  # before the status: someone who cannot see it learns nothing of it
     _expect(referral, Status.DRAFT)
     _require(actor, ReferralAction.SEND, referral)
     case = Case.objects.select_related("child", "child__data_key", "country", "organisation").get(pk=referral.source_case_id)
@@ -389,9 +395,14 @@ def referral_send(*, actor: User, referral: Referral) -> Referral:
             respond_by=max(referral.respond_by, timezone.localdate()),
         ),
     )
+    # A draft that waited past its deadline would arrive overdue (and be escalated at once): the receiving
+    # country gets the time its urgency gives, counted from today.
+    today = timezone.localdate()
+    respond_by = referral.respond_by if referral.respond_by >= today else default_deadline(referral.urgency, today=today)
+    referral.respond_by = respond_by
     now = timezone.now()
     message = _message_for(actor, referral, now)
-    _bump(referral, status=Status.SENT, sent_by=actor, sent_at=now)
+    _bump(referral, status=Status.SENT, sent_by=actor, sent_at=now, respond_by=respond_by)
     _event(referral, kind=Kind.SENT, side=Side.SENDER, actor=actor)
     get_transport().send(referral=referral, message=message)
     referral.refresh_from_db(fields=["message_enc", "message_format", "delivered_at"])
@@ -623,7 +634,8 @@ def referral_assign(*, actor: User, referral: Referral, username: str) -> Referr
     _bump(referral, assigned_to=assignee)
     if referral.receiving_case is not None and assignee.pk != actor.pk:
         team_add(actor=actor, case=referral.receiving_case, user=assignee, role=TeamRole.CASEWORKER)
-    _event(referral, kind=Kind.ASSIGNED, side=Side.RECEIVER, actor=actor, note=assignee.get_username())
+    event = _event(referral, kind=Kind.ASSIGNED, side=Side.RECEIVER, actor=actor, note=assignee.get_username())
+    _send_event(referral, event, assignee.get_username())
     record(actor=actor, action="referral.assign", obj=referral, purpose=assignee.get_username())
     return referral
 
@@ -707,6 +719,16 @@ class Posted:
     attachments: list[ReferralAttachment] = field(default_factory=list)
 
 
+def _attachment_filename(filename: str) -> str:
+    """The cleaned name, shortened to what the column holds (the extension, which check_upload vetted, kept)."""
+    name = clean_filename(filename)
+    limit = ReferralAttachment._meta.get_field("filename").max_length or len(name)
+    if len(name) > limit:
+        stem, _dot, extension = name.rpartition(".")
+        name = f"{stem[: limit - len(extension) - 1]}.{extension}"
+    return name
+
+
 @transaction.atomic
 def note_post(*, actor: User, referral: Referral, body: str, uploads: list[Upload] | None = None) -> Posted:
     """A message to the other side; each attachment must be a kind of document the referral's profile allows."""
@@ -729,7 +751,7 @@ def note_post(*, actor: User, referral: Referral, body: str, uploads: list[Uploa
                 }
             )
         found = check_upload(filename=upload.filename, content=upload.content)
-        checked.append((upload, found, clean_filename(upload.filename)))
+        checked.append((upload, found, _attachment_filename(upload.filename)))
     now = timezone.now()
     note = ReferralNote(referral=referral, side=side, author=actor, created_at=now)
     _encrypt(referral, note, "body_enc", text)
@@ -819,7 +841,7 @@ def referrals_escalate(*, today: date | None = None) -> list[Referral]:
 
     today = today or timezone.localdate()
     due = list(
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .filter(overdue_q(today), escalated_at__isnull=True)
         .select_related("from_country", "to_country", "data_key")
         .order_by("respond_by", "reference")

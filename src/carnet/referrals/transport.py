@@ -17,7 +17,7 @@ from typing import Protocol
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from carnet.referrals.message import EventMessage, FollowUpMessage, NoteMessage, ReferralMessage, digest, parse
+from carnet.referrals.message import EventMessage, FollowUpMessage, NoteMessage, ReferralMessage, canonical_json, digest, parse
 from carnet.referrals.models import Referral, TransportMessage
 
 AnyMessage = ReferralMessage | EventMessage | NoteMessage | FollowUpMessage
@@ -54,11 +54,11 @@ class LocalTransport:
     def send(self, *, referral: Referral, message: AnyMessage) -> None:
         from carnet.referrals.inbound import receive
 
+        # Through JSON and back, exactly as a remote installation would get it; a message that breaks the
+        # format is refused before anything is written, even to the outbox.
+        delivered = parse(canonical_json(message))
         outgoing = _outbox(referral, message, transport=self.name)
-        # Through JSON and back, exactly as a remote installation would get it.
-        from carnet.referrals.message import canonical_json
-
-        receive(parse(canonical_json(message)), transport=self.name)
+        receive(delivered, transport=self.name)
         if outgoing.delivered_at is None:
             outgoing.delivered_at = timezone.now()
             outgoing.save(update_fields=["delivered_at"])

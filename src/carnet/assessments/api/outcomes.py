@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from carnet.assessments.disclosure import Suppression
 from carnet.assessments.outcomes import DomainTable, OutcomeCell, OutcomeFilters, Outcomes, Quarter, outcomes_for
 from carnet.assessments.psychometrics import Estimate
 from carnet.cases.errors import InvalidCaseData
+from carnet.core.disclosure import Suppression
 
 router = Router()
 

@@ -30,10 +30,11 @@ same pattern protects them.
 
 The threshold is a parameter. ``configured_threshold(floor)`` reads the installation's
 ``CARNET_DISCLOSURE_THRESHOLD`` and never goes below the caller's own floor: the
-architecture's default is 5, the self-assessment outcomes use 10 (issue 4). A setting can
-make every table stricter, never laxer than the tool asks.
+architecture's default is 5 (the referrals dashboard keeps it, issue 5), the self-assessment
+outcomes use 10 (issue 4). A setting can make every table stricter, never laxer than the tool asks.
 
-This module knows nothing of Django models, so the research statistics can use it too.
+This module knows nothing of Django models: the assessments' outcomes, the referrals
+dashboard and the research statistics all use it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carnet.assessments.disclosure import ProtectedTable, ShownCell, Suppression, configured_threshold, protect, reason_in, shared_pattern
+from carnet.core.disclosure import ProtectedTable, ShownCell, Suppression, configured_threshold, protect, reason_in, shared_pattern
 
 # --- an independent check: which hidden entries do the published numbers determine? -------------
 

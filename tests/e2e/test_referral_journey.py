@@ -1,0 +1,175 @@
+"""The referrals "done when" journey, in a real browser.
+
+ncp-se refers a synthetic Swedish case to Lithuania for return preparation (profile "return",
+with its legal basis) and sends it; ncp-lt finds it in the inbox, sees the profile's fields and
+nothing else, acknowledges it and asks for information; caseworker-se answers; ncp-lt accepts and
+Lithuania's own case exists; caseworker-se follows the timeline; the page renders in Russian.
+Both NCPs sign in with their password and authenticator code; caseworker-se's browser is handed
+a session made for them (sign-in has its own journey in test_sign_in.py).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pyotp
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from carnet.accounts.models import User
+from carnet.cases.models import Case
+from carnet.referrals.models import Referral, Status
+from tests.referrals.factories import returnable_case
+
+CONTACTS = "+370 600 00000 (test)"  # the child's contacts: in the Swedish case, never in any referral
+
+
+def _totp_code(user: User) -> str:
+    """The code the user's authenticator app shows now, never one about to expire."""
+    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
+    totp = pyotp.TOTP(secret, digits=mfa_settings.TOTP_DIGITS, interval=mfa_settings.TOTP_PERIOD)
+    left = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
+    if left < 3:  # the server allows no drift by default; do not race the period boundary
+        time.sleep(left + 0.1)
+    return totp.now()
+
+
+def _sign_in(browser: Any, live_server: Any, user: User) -> Any:
+    """A fresh browser that signs in as ``user`` with the password and the authenticator code."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/en/accounts/login/")
+    page.locator("input[name=login]").fill(user.username)
+    page.locator("input[name=password][type=password]").fill(settings.CARNET_DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/en/accounts/2fa/authenticate/")
+    page.locator("input[name=code]").fill(_totp_code(user))
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/en/")
+    expect(page.locator("header .who")).to_have_text(f"Signed in as {user.username}")
+    return page
+
+
+def _session_page(browser: Any, live_server: Any, user: User) -> Any:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}]
+    )
+    return context.new_page()
+
+
+def _step(page: Any, suffix: str) -> Any:
+    return page.locator(f"form[action$='/{suffix}/']")
+
+
+def test_a_return_referral_from_sweden_to_lithuania(browser: Any, live_server: Any, demo_users: dict[str, User]) -> None:
+    # given a Swedish case of caseworker-se with an approved return to Lithuania and its return plan
+    case = returnable_case(demo_users)
+
+    # ncp-se signs in, opens the case and follows its Referrals section
+    se = _sign_in(browser, live_server, demo_users["ncp-se"])
+    se.goto(f"/en/cases/{case.pk}/")
+    se.locator(f"nav.case-sections a[href='/en/referrals/case/{case.pk}/']").click()
+    expect(se.locator("#referrals-heading")).to_have_text("Referrals")
+    se.get_by_role("link", name="Refer the child to another country").click()
+    expect(se).to_have_url(f"{live_server.url}/en/referrals/case/{case.pk}/new/")
+
+    # and refers the child to Lithuania for return preparation, with the legal basis and the "return" profile
+    form = se.locator("form.referral-form")
+    form.locator("[name=to_country]").select_option("LT")
+    form.locator("[name=purpose]").select_option("return_preparation")
+    form.locator("[name=urgency]").select_option("urgent")
+    form.get_by_label("Consent of the child and the guardian").check()
+    form.locator("[name=legal_basis_decided_by]").fill("The child and the appointed guardian")
+    form.locator("[name=legal_basis_decided_on]").fill((timezone.localdate() - timedelta(days=2)).isoformat())
+    form.locator("#id_profile_return").check()
+    form.locator("[name=note]").fill("Please prepare the return; the grandmother expects the child.")
+    form.get_by_role("button", name="Save as draft").click()
+    referral = Referral.objects.get()
+    expect(se).to_have_url(f"{live_server.url}/en/referrals/{referral.pk}/")
+    expect(se.locator(".messages")).to_contain_text(f"Draft referral {referral.reference} saved.")
+
+    # then sends it
+    _step(se, "send").get_by_role("button", name="Send").click()
+    expect(se.locator(".messages")).to_contain_text(f"Referral {referral.reference} was sent to the national contact point of Lithuania.")
+    expect(se.locator(".referral-route .referral-status")).to_have_text("Sent")
+    assert Referral.objects.get().status == Status.SENT
+
+    # ncp-lt signs in and finds it in the inbox, from Sweden, without the Swedish case number
+    lt = _sign_in(browser, live_server, demo_users["ncp-lt"])
+    lt.get_by_role("navigation", name="Main").get_by_role("link", name="Referrals").click()
+    expect(lt).to_have_url(f"{live_server.url}/en/referrals/")
+    row = lt.locator("table.referrals tbody tr", has_text=referral.reference)
+    expect(row).to_contain_text("Sweden")
+    expect(row).to_contain_text("Return preparation")
+    expect(lt.locator("main")).not_to_contain_text(case.number)
+    row.get_by_role("link", name=referral.reference).click()
+
+    # and sees the profile's fields: the child's name, the determination and the return plan; never the contacts
+    shared = lt.locator("section[aria-labelledby=shared-heading]")
+    expect(shared).to_contain_text("Testa Syntheticova")
+    expect(shared).to_contain_text("Return to the country of origin")
+    expect(shared).to_contain_text("Demo child protection service")
+    expect(lt.locator("body")).not_to_contain_text(CONTACTS)
+    expect(lt.locator("body")).not_to_contain_text(case.number)
+
+    # ncp-lt acknowledges it and asks for information
+    _step(lt, "acknowledge").get_by_role("button", name="Acknowledge").click()
+    expect(lt.locator(".referral-route .referral-status")).to_have_text("Acknowledged")
+    question = _step(lt, "request-information")
+    question.locator("[name=question]").fill("Which school did the child attend before leaving Lithuania?")
+    question.get_by_role("button", name="Send the question").click()
+    expect(lt.locator(".referral-route .referral-status")).to_have_text("Information requested")
+
+    # caseworker-se reads the question and provides the information
+    worker = _session_page(browser, live_server, demo_users["caseworker-se"])
+    worker.goto(f"/en/referrals/{referral.pk}/")
+    expect(worker.locator("table.timeline")).to_contain_text("Which school did the child attend before leaving Lithuania?")
+    answer = _step(worker, "provide-information")
+    answer.locator("[name=answer]").fill("School no. 5 in Vilnius, grade 7 (synthetic).")
+    answer.get_by_role("button", name="Send the information").click()
+    expect(worker.locator(".messages")).to_contain_text("The information was sent to Lithuania.")
+
+    # ncp-lt reads the answer and accepts, assigning caseworker-lt: Lithuania's own case is opened
+    lt.reload()
+    expect(lt.locator("table.timeline")).to_contain_text("School no. 5 in Vilnius, grade 7 (synthetic).")
+    accept = _step(lt, "accept")
+    accept.locator("[name=assign_to]").select_option("caseworker-lt")
+    accept.get_by_role("button", name="Accept the referral").click()
+    expect(lt.locator(".referral-route .referral-status")).to_have_text("Accepted")
+    accepted = Referral.objects.select_related("receiving_case__country").get()
+    lithuanian = accepted.receiving_case
+    assert lithuanian is not None
+    assert lithuanian.country.code == "LT"
+    assert Case.objects.filter(country__code="LT").count() == 1
+    link = lt.locator("a.receiving-case")
+    expect(link).to_have_text(lithuanian.number)
+    link.click()
+    expect(lt).to_have_url(f"{live_server.url}/en/cases/{lithuanian.pk}/")
+    expect(lt.locator("main")).to_contain_text("Testa Syntheticova")
+
+    # caseworker-se follows the timeline: every step, both sides, and never the Lithuanian case number
+    worker.goto(f"/en/referrals/{referral.pk}/")
+    steps = worker.locator("table.timeline tbody th[scope=row]")
+    expect(steps).to_have_text(
+        ["Draft created", "Sent", "Delivered", "Acknowledged", "Information requested", "Information provided", "Accepted"]
+    )
+    expect(worker.locator("body")).not_to_contain_text(lithuanian.number)
+
+    # and the referral page renders in Russian
+    lt.goto(f"/ru/referrals/{referral.pk}/")
+    expect(lt.locator("html")).to_have_attribute("lang", "ru")
+    expect(lt.locator("h1")).to_contain_text(referral.reference)
+    for page in (se, lt, worker):
+        page.context.close()
