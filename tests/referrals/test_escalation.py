@@ -71,6 +71,10 @@ def test_an_overdue_referral_is_escalated_once_to_both_countries(demo_users, dja
         # and never the child or the case
         text = message.subject + message.body
         assert [word for word in (*CHILD_NAMES, referral.source_case.number, referral.source_case.child.pseudonym) if word in text] == []
+    # and each link opens a page its reader may see: the referral for the NCPs, the dashboard for the coordinator
+    links = {m.to[0]: m.body.rsplit("\n", 1)[-1] for m in mail.outbox}
+    assert links["ncp-lt@demo.carnet.invalid"].endswith(f"/en/referrals/{referral.pk}/")
+    assert links["coordinator-lt@demo.carnet.invalid"].endswith("/en/referrals/dashboard/")
     # and the command says what it did, one line per referral and a total
     deadline = timezone.localdate() - timedelta(days=1)
     assert output == f"escalated {referral.reference}  SE → LT  answer was due by {deadline}\nDone: 1 overdue referrals escalated.\n"

@@ -29,11 +29,12 @@ def people(country_codes: Iterable[str], *roles: Role) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True).exclude(email="").order_by("username"))
 
 
-def _send(referral_id: object, recipients: list[User], subject: Promise, body: Promise, params: dict[str, str]) -> None:
+def _send(referral_id: object, recipients: list[User], subject: Promise, body: Promise, params: dict[str, str], link_to: str) -> None:
     for user in recipients:
         language = user.preferred_language or settings.LANGUAGE_CODE
         with translation.override(language):
-            link = base_url().rstrip("/") + reverse("referrals:detail", args=[referral_id])
+            path = reverse(link_to, args=[referral_id]) if link_to == "referrals:detail" else reverse(link_to)
+            link = base_url().rstrip("/") + path
             send_mail(
                 str(subject) % params,
                 str(body) % {**params, "link": link},
@@ -43,11 +44,15 @@ def _send(referral_id: object, recipients: list[User], subject: Promise, body: P
             )
 
 
-def notify_on_commit(referral: Referral, recipients: list[User], subject: Promise, body: Promise) -> None:
+def notify_on_commit(
+    referral: Referral, recipients: list[User], subject: Promise, body: Promise, *, link_to: str = "referrals:detail"
+) -> None:
     """Queue an e-mail for after the commit (nothing is sent for a change that rolls back).
 
     ``subject`` and ``body`` are lazy translations with %(reference)s, %(from)s, %(to)s (and %(link)s in the body).
+    ``link_to`` is the page the link opens: the referral for people on its sides, the dashboard for national
+    coordinators (who may not open the referral).
     """
     params = {"reference": referral.reference, "from": referral.from_country.code, "to": referral.to_country.code}
     referral_id = referral.pk
-    transaction.on_commit(lambda: _send(referral_id, recipients, subject, body, params))
+    transaction.on_commit(lambda: _send(referral_id, recipients, subject, body, params, link_to))

@@ -478,6 +478,7 @@ def referral_acknowledge(*, actor: User, referral: Referral) -> Referral:
 
 @transaction.atomic
 def referral_request_information(*, actor: User, referral: Referral, question: str) -> Referral:
+    _require(actor, ReferralAction.ANSWER, _locked(referral))  # who asks, before what they wrote
     text = _required_text(question, "question", _("Write what information you need."))
     referral = _step(
         actor=actor,
@@ -601,6 +602,7 @@ def referral_accept(*, actor: User, referral: Referral, assign_to: str = "", exi
 
 @transaction.atomic
 def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referral:
+    _require(actor, ReferralAction.ANSWER, _locked(referral))  # who asks, before what they wrote
     text = _required_text(reason, "reason", _("Say why the referral is declined: the sending country needs it to find another way."))
     referral = _step(
         actor=actor,
@@ -656,8 +658,11 @@ def referral_start(*, actor: User, referral: Referral) -> Referral:
 
 @transaction.atomic
 def referral_complete(*, actor: User, referral: Referral, outcome: str, note: str = "") -> Referral:
+    _require(actor, ReferralAction.WORK, _locked(referral))  # who asks, before what they wrote
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose the outcome from the list.")})
+    if len((note or "").strip()) > REASON_MAX_CHARS:
+        raise ValidationError({"note": _("At most %(max)s characters.") % {"max": REASON_MAX_CHARS}})
     referral = _step(
         actor=actor,
         referral=referral,
@@ -666,7 +671,7 @@ def referral_complete(*, actor: User, referral: Referral, outcome: str, note: st
         to=Status.COMPLETED,
         kind=Kind.COMPLETED,
         side=Side.RECEIVER,
-        note=(note or "").strip()[:REASON_MAX_CHARS],
+        note=(note or "").strip(),
         audit_action="referral.complete",
         changes={"outcome": outcome},
     )
@@ -852,15 +857,16 @@ def referrals_escalate(*, today: date | None = None) -> list[Referral]:
         _send_event(referral, event)
         record(actor=None, username="carnet", action="referral.escalate", obj=referral, purpose=f"deadline {referral.respond_by}")
         countries = [referral.from_country.code, referral.to_country.code]
-        notify.notify_on_commit(
-            referral,
-            notify.people(countries, Role.NCP, Role.COORDINATOR),
-            gettext_lazy("carnet: referral %(reference)s is overdue"),
-            gettext_lazy(
-                "Referral %(reference)s from %(from)s to %(to)s has passed its deadline without an answer. "
-                "It has been escalated to the national contact points and national coordinators of both countries.\n\n%(link)s"
-            ),
+        subject = gettext_lazy("carnet: referral %(reference)s is overdue")
+        body = gettext_lazy(
+            "Referral %(reference)s from %(from)s to %(to)s has passed its deadline without an answer. "
+            "It has been escalated to the national contact points and national coordinators of both countries.\n\n%(link)s"
         )
+        ncps = notify.people(countries, Role.NCP)
+        notify.notify_on_commit(referral, ncps, subject, body)
+        # Coordinators may not open the referral (no case data for them): their link is the dashboard's overdue counts.
+        coordinators = [user for user in notify.people(countries, Role.COORDINATOR) if user not in ncps]
+        notify.notify_on_commit(referral, coordinators, subject, body, link_to="referrals:dashboard")
     return due
 
 
