@@ -171,7 +171,10 @@ def _dated(referral: Referral, when: datetime, run: Callable[[], Any]) -> Any:
     changed = {stamp: when for stamp in _STAMPS if before[stamp] != after[stamp]}
     if changed:
         Referral.objects.filter(pk=referral.pk).update(**changed)
-    ReferralEvent.objects.filter(referral_id=referral.pk).exclude(pk__in=known).update(at=when)
+    # Keep the order of the step's events (sent, then delivered): one second apart, in the order they were written.
+    fresh = ReferralEvent.objects.filter(referral_id=referral.pk).exclude(pk__in=known).order_by("at", "pk")
+    for offset, event_id in enumerate(fresh.values_list("pk", flat=True)):
+        ReferralEvent.objects.filter(pk=event_id).update(at=when + timedelta(seconds=offset))
     return result
 
 

@@ -13,20 +13,21 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carnet.referrals.profiles import LegalBasis, Outcome, Purpose, Urgency
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    INFO_REQUESTED = "info_requested", _("Information requested")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DRAFT = "draft", pgettext_lazy("referral status", "Draft")
+    SENT = "sent", pgettext_lazy("referral status", "Sent")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("referral status", "Acknowledged")
+    INFO_REQUESTED = "info_requested", pgettext_lazy("referral status", "Information requested")
+    ACCEPTED = "accepted", pgettext_lazy("referral status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("referral status", "Declined")
+    IN_PROGRESS = "in_progress", pgettext_lazy("referral status", "In progress")
+    COMPLETED = "completed", pgettext_lazy("referral status", "Completed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("referral status", "Withdrawn")
 
 
 # A referral in one of these waits for the receiving NCP's answer: past its deadline it is overdue.

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Purpose(models.TextChoices):
@@ -64,7 +65,7 @@ class Field(models.TextChoices):
 
     SEX = "sex", _("Sex")
     AGE_BAND = "age_band", _("Age band")
-    FULL_NAME = "full_name", _("Name")
+    FULL_NAME = "full_name", pgettext_lazy("a person's name", "Name")
     ALIASES = "aliases", _("Other names")
     DATE_OF_BIRTH = "date_of_birth", _("Date of birth")
     CITIZENSHIPS = "citizenships", _("Citizenships")
