@@ -31,40 +31,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from run import BIN, HOST, ROOT, Sample, Target, free_port, get, hammer, start_server, stop_server
+from common import django_runner
+from common import wait_for as _wait
+from run import BIN, HOST, ROOT, Sample, Target, free_port, hammer, start_server, stop_server
 
 EARLIER_READINGS = 20
 SCRATCH_DATABASE = "carnet_bench"
 
-
-# --- helpers shared by (a) and (b) ----------------------------------------------------------------
-
-
-def _django(command: str, env: dict[str, str], *args: str) -> dict[str, Any]:
-    """Run one of this file's in-process parts (below) in its own process with carnet's settings; its last line is JSON."""
-    env = {**env, "DJANGO_SETTINGS_MODULE": "carnet.config.settings"}
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), command, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"bench/assessments.py {command} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def _wait(proc: subprocess.Popen[bytes], port: int, path: str, headers: dict[str, str], expect: bytes, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"server exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            status, body = get(port, path, headers)
-        except OSError:
-            time.sleep(0.1)
-            continue
-        if status != 200 or expect not in body:
-            sys.exit(f"GET {path} answered {status}, not a page with {expect!r}:\n{body[:800]!r}")
-        return
-    sys.exit(f"no answer on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
+_django = django_runner(__file__)  # runs one of this file's in-process parts (below) with carnet's settings; its last line is JSON
 
 
 # --- (a) the chart page and storing a reading -----------------------------------------------------

@@ -230,6 +230,13 @@ def main() -> int:
     failed = assessments.main() != 0 or failed
     # ---- end of the self-assessment tool ----
 
+    # ---- the referrals app: bench/referrals.py runs its own servers and rounds, same method ----
+    print()
+    import referrals  # bench/referrals.py, next to this file
+
+    failed = referrals.main() != 0 or failed
+    # ---- end of the referrals app ----
+
     print(f"\nbench took {time.monotonic() - began:.0f} s")
     return 1 if failed else 0
 

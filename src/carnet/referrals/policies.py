@@ -67,15 +67,24 @@ def receiver_q(actor: Any) -> Q:
 
 
 def side_of(actor: Any, referral: Referral) -> Side | None:
-    """Which side the actor is on (the sending side first, should one person be on both)."""
+    """Which side the actor is on (the sending side first, should one person be on both).
+
+    Remembered on the referral instance for its status and version, so that one page asking
+    eight times runs the two queries once; a step (which saves a new version) asks again.
+    """
     if not _authenticated(actor):
         return None
-    mine = Referral.objects.filter(pk=referral.pk)
-    if mine.filter(sender_q(actor)).exists():
-        return Side.SENDER
-    if mine.filter(receiver_q(actor)).exists():
-        return Side.RECEIVER
-    return None
+    key = (actor.pk, referral.status, referral.version, referral.assigned_to_id, referral.receiving_case_id)
+    remembered: dict[tuple[Any, ...], Side | None] = referral.__dict__.setdefault("_carnet_sides", {})
+    if key not in remembered:
+        mine = Referral.objects.filter(pk=referral.pk)
+        if mine.filter(sender_q(actor)).exists():
+            remembered[key] = Side.SENDER
+        elif mine.filter(receiver_q(actor)).exists():
+            remembered[key] = Side.RECEIVER
+        else:
+            remembered[key] = None
+    return remembered[key]
 
 
 def _is_ncp(actor: Any, country_code: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -19,10 +19,13 @@ from django.views.decorators.http import require_safe
 
 from carnet.core.access import signed_in
 from carnet.referrals.forms import FilterForm
-from carnet.referrals.models import AWAITING_ANSWER, Status
+from carnet.referrals.models import AWAITING_ANSWER, ReferralEvent, Status
 from carnet.referrals.selectors import Box, ReferralFilters, box_counts_for, referral_list_for
 
 PER_PAGE = 25
+
+# When the referral last moved: one small lookup per row shown (not an aggregate over the whole box before paging).
+_LATEST_EVENT = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at").values("at")[:1]
 
 
 def _filters(box: str, form: FilterForm) -> ReferralFilters:
@@ -42,7 +45,7 @@ def _filters(box: str, form: FilterForm) -> ReferralFilters:
 def _box(request: HttpRequest, box: str) -> HttpResponse:
     form = FilterForm(request.GET or None)
     filters = _filters(box, form)
-    referrals = referral_list_for(actor=request.user, filters=filters).annotate(last_change=Max("events__at"))
+    referrals = referral_list_for(actor=request.user, filters=filters).annotate(last_change=Subquery(_LATEST_EVENT))
     page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
     counts = box_counts_for(actor=request.user, box=box)
     context: dict[str, Any] = {
