@@ -10,14 +10,9 @@ a session made for them (sign-in has its own journey in test_sign_in.py).
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
-import pyotp
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -26,19 +21,10 @@ from playwright.sync_api import expect
 from carnet.accounts.models import User
 from carnet.cases.models import Case
 from carnet.referrals.models import Referral, Status
+from tests.e2e.totp import current_totp_code
 from tests.referrals.factories import returnable_case
 
 CONTACTS = "+370 600 00000 (test)"  # the child's contacts: in the Swedish case, never in any referral
-
-
-def _totp_code(user: User) -> str:
-    """The code the user's authenticator app shows now, never one about to expire."""
-    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
-    totp = pyotp.TOTP(secret, digits=mfa_settings.TOTP_DIGITS, interval=mfa_settings.TOTP_PERIOD)
-    left = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
-    if left < 3:  # the server allows no drift by default; do not race the period boundary
-        time.sleep(left + 0.1)
-    return totp.now()
 
 
 def _sign_in(browser: Any, live_server: Any, user: User) -> Any:
@@ -51,7 +37,7 @@ def _sign_in(browser: Any, live_server: Any, user: User) -> Any:
     page.locator("input[name=password][type=password]").fill(settings.CARNET_DEMO_PASSWORD)
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server.url}/en/accounts/2fa/authenticate/")
-    page.locator("input[name=code]").fill(_totp_code(user))
+    page.locator("input[name=code]").fill(current_totp_code(user))
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server.url}/en/")
     expect(page.locator("header .who")).to_have_text(f"Signed in as {user.username}")

@@ -7,19 +7,15 @@ priorities); forms are filled by field name and the language is read from ``html
 from __future__ import annotations
 
 import re
-import time
 from importlib import import_module
 from typing import Any
 
-import pyotp
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import decrypt
 from django.conf import settings
 from playwright.sync_api import expect
 
 from carnet.accounts.models import User
+from tests.e2e.totp import current_totp_code
 
 PRIORITIES_RU = [
     "Сексуальная эксплуатация во всех её формах",
@@ -28,16 +24,6 @@ PRIORITIES_RU = [
     "Права детей в учреждениях",
     "Несовершеннолетние правонарушители и саморазрушительное поведение детей",
 ]
-
-
-def _current_totp_code(user: User) -> str:
-    """The code the user's authenticator app shows now, never one about to expire."""
-    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
-    totp = pyotp.TOTP(secret, digits=mfa_settings.TOTP_DIGITS, interval=mfa_settings.TOTP_PERIOD)
-    left = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
-    if left < 3:  # the server allows no drift by default; do not race the period boundary
-        time.sleep(left + 0.1)
-    return totp.now()
 
 
 def test_national_contact_point_signs_in_with_two_factors_in_russian(page: Any, live_server: Any, demo_users: dict[str, User]) -> None:
@@ -59,7 +45,7 @@ def test_national_contact_point_signs_in_with_two_factors_in_russian(page: Any, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Двухфакторная аутентификация")
 
     # when they type the code their authenticator app shows
-    page.locator("input[name=code]").fill(_current_totp_code(user))
+    page.locator("input[name=code]").fill(current_totp_code(user))
     page.get_by_role("button", name="Войти", exact=True).click()
 
     # then they land on the Russian home page, signed in under their name, with the five priorities

@@ -8,7 +8,11 @@ actually made; the rest of carnet runs without it.
 
 from __future__ import annotations
 
+import hashlib
+from base64 import b64encode
 from typing import Any
+
+from django.template.loader import render_to_string
 
 
 def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
@@ -32,3 +36,14 @@ def render_pdf(html: str) -> bytes:
 
     document: bytes = weasyprint.HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
     return document
+
+
+def inline_stylesheet(template_name: str) -> tuple[str, str]:
+    """A print stylesheet rendered from ``template_name`` and its CSP source (``'sha256-...'``).
+
+    Printable documents carry their stylesheet inline, because the renderer fetches nothing;
+    the HTML preview of the same document allows exactly that stylesheet by its hash.
+    """
+    css = render_to_string(template_name)
+    digest = b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    return css, f"'sha256-{digest}'"

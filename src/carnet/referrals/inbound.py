@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from carnet.cases.identity import document_digest, name_digests
 from carnet.core.crypto import encrypt_field
-from carnet.referrals.message import EventMessage, FollowUpMessage, NoteMessage, ReferralMessage, canonical_json, digest
+from carnet.referrals.message import EventMessage, FollowUpMessage, NoteMessage, ReferralMessage, canonical_json
 from carnet.referrals.models import Referral, ReferralIndex, TransportMessage
 from carnet.referrals.subject import identity_from_subject
+from carnet.referrals.transport import log_message
 
 
 class UnknownReferral(Exception):
@@ -50,17 +51,8 @@ def receive(message: ReferralMessage | EventMessage | NoteMessage | FollowUpMess
     if referral is None:
         raise UnknownReferral(str(message.referral_id))
     _check_matches(referral, message)
-    _row, created = TransportMessage.objects.get_or_create(
-        message_id=message.message_id,
-        direction=TransportMessage.Direction.IN,
-        defaults={
-            "referral": referral,
-            "kind": message.kind,
-            "format": message.format,
-            "digest": digest(message),
-            "transport": transport,
-            "delivered_at": timezone.now(),
-        },
+    _row, created = log_message(
+        referral, message, direction=TransportMessage.Direction.IN, transport=transport, delivered_at=timezone.now()
     )
     if not created:
         return False

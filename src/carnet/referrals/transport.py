@@ -12,6 +12,7 @@ services and the message format stay as they are. Choose it with
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Protocol
 
 from django.utils import timezone
@@ -31,19 +32,22 @@ class Transport(Protocol):
         """Hand ``message`` on towards the receiving country. Must be idempotent per message id."""
 
 
-def _outbox(referral: Referral, message: AnyMessage, *, transport: str) -> TransportMessage:
-    row, _created = TransportMessage.objects.get_or_create(
+def log_message(
+    referral: Referral, message: AnyMessage, *, direction: str, transport: str, delivered_at: datetime | None = None
+) -> tuple[TransportMessage, bool]:
+    """The message's row in the outbox or the inbox, written once per message id and direction (``True`` when new)."""
+    return TransportMessage.objects.get_or_create(
         message_id=message.message_id,
-        direction=TransportMessage.Direction.OUT,
+        direction=direction,
         defaults={
             "referral": referral,
             "kind": message.kind,
             "format": message.format,
             "digest": digest(message),
             "transport": transport,
+            "delivered_at": delivered_at,
         },
     )
-    return row
 
 
 class LocalTransport:
@@ -57,7 +61,7 @@ class LocalTransport:
         # Through JSON and back, exactly as a remote installation would get it; a message that breaks the
         # format is refused before anything is written, even to the outbox.
         delivered = parse(canonical_json(message))
-        outgoing = _outbox(referral, message, transport=self.name)
+        outgoing, _new = log_message(referral, message, direction=TransportMessage.Direction.OUT, transport=self.name)
         receive(delivered, transport=self.name)
         if outgoing.delivered_at is None:
             outgoing.delivered_at = timezone.now()

@@ -11,9 +11,7 @@ entered from paper (mode "paper"), complete, or nothing at all.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from base64 import b64encode
 from datetime import date
 from typing import Any, cast
 
@@ -39,15 +37,13 @@ from carnet.assessments.services_link import reading_enter_from_paper
 from carnet.cases.selectors import case_get_for
 from carnet.cases.views.common import render_case, run_on_form
 from carnet.core.access import signed_in
-from carnet.core.pdf import render_pdf
+from carnet.core.pdf import inline_stylesheet, render_pdf
 
 PRINT_CSS = "assessments/paper/print_css.html"
 
 
 def _print_stylesheet() -> tuple[str, str]:
-    css = render_to_string(PRINT_CSS)
-    digest = b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    return css, f"'sha256-{digest}'"
+    return inline_stylesheet(PRINT_CSS)
 
 
 def _language(value: str | None) -> str:

@@ -7,9 +7,7 @@ every URL in the document is refused (carnet.core.pdf). See docs/decisions/0005.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from base64 import b64encode
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -25,16 +23,13 @@ from carnet.cases.selectors import case_get_for
 from carnet.cases.services_exports import case_export_print, caseload_export_csv
 from carnet.cases.views.common import render_case
 from carnet.core.access import signed_in
-from carnet.core.pdf import render_pdf
+from carnet.core.pdf import inline_stylesheet, render_pdf
 
 PRINT_CSS = "cases/exports/print.css"
 
 
 def _print_stylesheet() -> tuple[str, str]:
-    """The print stylesheet and its CSP hash: the page carries it inline (the PDF renderer will need that too)."""
-    css = render_to_string(PRINT_CSS)
-    digest = b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    return css, f"'sha256-{digest}'"
+    return inline_stylesheet(PRINT_CSS)
 
 
 @signed_in

@@ -10,9 +10,7 @@ policy allows, in the statuses that allow them; the services check both again.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from base64 import b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +30,7 @@ from django.views.decorators.http import require_POST, require_safe
 from carnet.cases.models import Case
 from carnet.cases.policies import CaseAction, CasePolicy
 from carnet.core.access import signed_in
-from carnet.core.pdf import render_pdf
+from carnet.core.pdf import inline_stylesheet, render_pdf
 from carnet.referrals.forms import (
     AcceptForm,
     AnswerForm,
@@ -411,10 +409,7 @@ def attachment(request: HttpRequest, referral_id: uuid.UUID, attachment_id: uuid
 
 
 def _print_stylesheet() -> tuple[str, str]:
-    """The print stylesheet and its CSP hash: carried inline, so that the PDF renderer fetches nothing."""
-    css = render_to_string(PRINT_CSS)
-    digest = b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    return css, f"'sha256-{digest}'"
+    return inline_stylesheet(PRINT_CSS)
 
 
 @signed_in
