@@ -19,6 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from carnet.accounts.models import User
+from carnet.audit.models import AuditEntry
 from carnet.cases.models import Case
 from carnet.referrals.models import Referral, Status
 from tests.e2e.totp import current_totp_code
@@ -157,5 +158,34 @@ def test_a_return_referral_from_sweden_to_lithuania(browser: Any, live_server: A
     lt.goto(f"/ru/referrals/{referral.pk}/")
     expect(lt.locator("html")).to_have_attribute("lang", "ru")
     expect(lt.locator("h1")).to_contain_text(referral.reference)
-    for page in (se, lt, worker):
+    expect(lt.locator(".referral-route .referral-status")).to_have_text("Принято")
+
+    # the secretariat sees the regional dashboard: the pair and its count (one referral: "<5"), no case data
+    secretariat = _session_page(browser, live_server, demo_users["secretariat"])
+    secretariat.goto("/en/referrals/dashboard/")
+    expect(secretariat.locator("main")).to_contain_text("SE → LT")
+    expect(secretariat.locator("main")).to_contain_text("<5")
+    for secret in (referral.reference, case.number, lithuanian.number, "Testa", "Syntheticova", case.child.pseudonym):
+        expect(secretariat.locator("body")).not_to_contain_text(secret)
+    response = secretariat.goto(f"/en/referrals/{referral.pk}/")
+    assert response is not None
+    assert response.status == 404  # the same answer as for no referral at all
+
+    # and every step is in the audit log, by whom it was taken
+    steps_audited = list(
+        AuditEntry.objects.filter(object_type="referrals.referral", object_id=str(referral.pk))
+        .exclude(action__in=["referral.view", "referral.subject.read", "referral.thread.read"])
+        .order_by("seq")
+        .values_list("action", "actor_username")
+    )
+    assert steps_audited == [
+        ("referral.draft", "ncp-se"),
+        ("referral.send", "ncp-se"),
+        ("referral.acknowledge", "ncp-lt"),
+        ("referral.request_information", "ncp-lt"),
+        ("referral.provide_information", "caseworker-se"),
+        ("referral.accept", "ncp-lt"),
+    ]
+    assert AuditEntry.objects.filter(action="case.referral", object_id__in=[str(case.pk), str(lithuanian.pk)]).count() == 2
+    for page in (se, lt, worker, secretariat):
         page.context.close()
