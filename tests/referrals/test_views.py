@@ -666,3 +666,18 @@ def test_a_follow_up_on_a_referral_that_is_not_a_return_is_refused_with_422(clie
     assert "Follow-up visits are reported on return referrals only." in _text(response)
     assert _state(referral) == before
     assert FollowUpReport.objects.count() == 0
+
+
+def test_a_damaged_attachment_is_never_handed_out(demo_users: dict[str, User], client_as: Callable[[str], Client]) -> None:
+    # given a letter on the thread whose stored bytes no longer match the checksum recorded when it was sent
+    referral = sent_referral(demo_users)
+    posted = note_post(actor=demo_users["ncp-se"], referral=referral, body="Letter", uploads=[Upload("correspondence", "l.txt", b"l\n")])
+    attachment = posted.attachments[0]
+    ReferralAttachment.objects.filter(pk=attachment.pk).update(sha256="0" * 64)
+    downloads = AuditEntry.objects.filter(action="referral.attachment.download").count()
+    # when ncp-lt downloads it
+    response = client_as("ncp-lt").get(f"/en/referrals/{referral.pk}/attachments/{attachment.pk}/", follow=True)
+    # then they are taken back to the referral with the reason, no file is sent, and no download is logged
+    assert response.redirect_chain == [(f"/en/referrals/{referral.pk}/", 302)]
+    assert "The attachment is damaged" in response.content.decode()
+    assert AuditEntry.objects.filter(action="referral.attachment.download").count() == downloads

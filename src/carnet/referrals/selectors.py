@@ -7,6 +7,7 @@ receiving side's only view of the child, and the sending side's record of what i
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -15,10 +16,12 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carnet.audit.services import record
 from carnet.cases.identity import document_digest, search_digest
 from carnet.core.crypto import decrypt_field
+from carnet.core.errors import Conflict
 from carnet.referrals.message import ReferralMessage, parse
 from carnet.referrals.models import (
     AWAITING_ANSWER,
@@ -163,15 +166,20 @@ def thread_for(*, actor: Any, referral: Referral) -> list[ThreadEntry]:
 
 
 def attachment_for(*, actor: Any, referral: Referral, attachment_id: uuid.UUID) -> tuple[ReferralAttachment, bytes]:
-    """An attachment's content for someone on either side; audited as a download."""
+    """An attachment's content for someone on either side, checked against the SHA-256 recorded when it was sent; audited."""
     if side_of(actor, referral) is None:
         raise Http404
     attachment = ReferralAttachment.objects.filter(pk=attachment_id, note__referral=referral).first()
     if attachment is None:
         raise Http404
     content = decrypt_field(attachment, "content_enc", data_key=referral.data_key)
+    data = content if isinstance(content, bytes) else str(content or "").encode()
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        raise Conflict(
+            _("The attachment is damaged: its checksum differs from the one recorded when it was sent."), code="attachment_damaged"
+        )
     record(actor=actor, action="referral.attachment.download", obj=referral, purpose=f"{attachment.kind}: {attachment.filename}")
-    return attachment, content if isinstance(content, bytes) else str(content or "").encode()
+    return attachment, data
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST, require_safe
 from carnet.cases.models import Case
 from carnet.cases.policies import CaseAction, CasePolicy
 from carnet.core.access import signed_in
+from carnet.core.errors import Conflict
 from carnet.core.pdf import inline_stylesheet, render_pdf
 from carnet.referrals.forms import (
     AcceptForm,
@@ -398,7 +399,11 @@ def follow_up(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
 def attachment(request: HttpRequest, referral_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponse:
     """An attachment of the thread, for either side: saved by the browser, never rendered or sniffed; audited."""
     referral = referral_get_for(actor=request.user, ref=referral_id, purpose="download an attachment", audit=False)
-    found, content = attachment_for(actor=request.user, referral=referral, attachment_id=attachment_id)
+    try:
+        found, content = attachment_for(actor=request.user, referral=referral, attachment_id=attachment_id)
+    except Conflict as damaged:  # the stored file is not the one that was sent: say so, never hand it out
+        messages.error(request, damaged.message)
+        return redirect("referrals:detail", referral.pk)
     media_type = found.content_type or "application/octet-stream"
     response = HttpResponse(content, content_type=f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=found.filename) or "attachment"
