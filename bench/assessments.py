@@ -6,6 +6,7 @@
     database, bench/bare.py under the same gunicorn, threaded clients in interleaved rounds,
     and every figure read as a ratio to the bare Django view *measured in the same run*.
     The chart page is fetched by a signed-in caseworker (a session made for the bench).
+    The installation, the servers and the rounds are bench/common.py's.
     Storing a reading is not an HTTP request: it is timed in a separate process, one reading
     after another, and compared with the bare view served to one client at a time.
 (b) The aggregate outcomes query over 1,000,000 synthetic readings on PostgreSQL. Needs
@@ -28,12 +29,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
-from common import django_runner
-from common import wait_for as _wait
-from run import BIN, HOST, ROOT, Sample, Target, free_port, hammer, start_server, stop_server
+from common import (
+    BIN,
+    ROOT,
+    Knobs,
+    Page,
+    Target,
+    bare_page,
+    carnet_and_bare,
+    django_runner,
+    free_port,
+    interleaved_rounds,
+    median_rate,
+    ratio_line,
+    report_errors,
+    scratch_installation,
+)
 
 EARLIER_READINGS = 20
 SCRATCH_DATABASE = "carnet_bench"
@@ -44,75 +58,27 @@ _django = django_runner(__file__)  # runs one of this file's in-process parts (b
 # --- (a) the chart page and storing a reading -----------------------------------------------------
 
 
-def part_a(*, workers: int, rounds: int, seconds: float, clients: int) -> bool:
+def part_a(knobs: Knobs) -> bool:
     print("== self-assessment (a): the star chart page, and storing a reading ==")
+    stores: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="carnet-bench-assess-") as var_dir:
-        var = Path(var_dir)
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CARNET_TESTING", "CARNET_DEBUG", "DJANGO_SETTINGS_MODULE"}}
-        carnet_env = {
-            **env,
-            "CARNET_VAR_DIR": var_dir,
-            "CARNET_HTTPS": "0",
-            "CARNET_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "CARNET_WORKERS": str(workers),
-        }
-        carnet = str(BIN / "carnet")
-        for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
-            subprocess.run([carnet, *command, "-v0"], cwd=ROOT, env=carnet_env, check=True)
-        seed = _django("_seed", carnet_env)
-        cookie = {"Cookie": f"{seed['cookie']}={seed['session']}"}
-        bare = Target("bare Django view", free_port(), "/", b"ok")
-        page = Target(seed["page_name"], free_port(), seed["path"], seed["expect"].encode())
-        gunicorn_flags = ["--workers", str(workers), "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1"]
-        servers: list[subprocess.Popen[bytes]] = []
-        samples: dict[str, list[Sample]] = {"bare": [], "page": [], "bare1": []}
-        stores: list[dict[str, Any]] = []
-        with open(var / "carnet.log", "wb") as carnet_log, open(var / "bare.log", "wb") as bare_log:
-            try:
-                servers.append(
-                    start_server(
-                        [carnet, "serve", "--no-collectstatic", "--host", HOST, "--port", str(page.port), "--workers", str(workers)],
-                        carnet_env,
-                        carnet_log,
-                    )
-                )
-                servers.append(
-                    start_server(
-                        [sys.executable, "-m", "gunicorn", "bench.bare:application", "--chdir", str(ROOT), "--bind", f"{HOST}:{bare.port}"]
-                        + gunicorn_flags,
-                        env,
-                        bare_log,
-                    )
-                )
-                _wait(servers[0], page.port, page.path, cookie, page.expect, var / "carnet.log")
-                _wait(servers[1], bare.port, bare.path, {}, bare.expect, var / "bare.log")
-                hammer(bare, 0.5, clients, {}, check_body=True)
-                hammer(page, 0.5, clients, cookie, check_body=True)
-                for number in range(rounds):
-                    steps = [
-                        ("bare", lambda: hammer(bare, seconds, clients, {}, check_body=True)),
-                        ("page", lambda: hammer(page, seconds, clients, cookie, check_body=True)),
-                        ("bare1", lambda: hammer(bare, seconds, 1, {}, check_body=True)),
-                    ]
-                    steps = steps[number % len(steps) :] + steps[: number % len(steps)]
-                    for key, run_step in steps:
-                        samples[key].append(run_step())
-                    stores.append(_django("_store", carnet_env, str(seconds)))
-            finally:
-                for proc in servers:
-                    stop_server(proc)
+        scratch = scratch_installation(var_dir, knobs.workers)
+        seed = _django("_seed", scratch.carnet_env)
+        bare = bare_page()
+        page = Page(
+            Target(seed["page_name"], free_port(), seed["path"], seed["expect"].encode()), {"Cookie": f"{seed['cookie']}={seed['session']}"}
+        )
+        bare1 = Page(replace(bare.target, name="bare Django view, one client"), {}, clients=1)  # warmed as bare, the same URL
+        with carnet_and_bare(scratch, knobs.workers, [page], bare):
+            samples = interleaved_rounds(
+                [bare, page, bare1], knobs, after_round=lambda: stores.append(_django("_store", scratch.carnet_env, str(knobs.seconds)))
+            )
 
-    failed = False
-    bare_rates = [s.rate for s in samples["bare"]]
-    ratios = [p.rate / b for p, b in zip(samples["page"], bare_rates, strict=True) if b]
-    page_latency = statistics.median(lat for s in samples["page"] for lat in s.latencies) * 1000
-    print(f"  bare Django view   {statistics.median(bare_rates):7.0f} req/s with {clients} clients")
-    print(
-        f"  {page.name:<18} {statistics.median(ratios):.3f} x bare  ({min(ratios):.3f}-{max(ratios):.3f} over rounds; "
-        f"{statistics.median(s.rate for s in samples['page']):.1f} req/s; median latency {page_latency:.1f} ms)"
-    )
+    bare_runs, page_runs, bare1_runs = (samples[p.target] for p in (bare, page, bare1))
+    print(f"  bare Django view   {median_rate(bare_runs):7.0f} req/s with {knobs.clients} clients")
+    print(f"  {page.target.name:<18} {ratio_line(page_runs, bare_runs)}")
     print(f"                     {seed['readings']} readings on the page ({EARLIER_READINGS} earlier + the latest), {seed['note']}")
-    bare1 = [s.rate for s in samples["bare1"]]
+    bare1 = [s.rate for s in bare1_runs]
     store_rates = [s["readings"] / s["seconds"] for s in stores]
     store_ratios = [r / b for r, b in zip(store_rates, bare1, strict=True) if b]
     print(
@@ -121,11 +87,9 @@ def part_a(*, workers: int, rounds: int, seconds: float, clients: int) -> bool:
         f"bare one-at-a-time {statistics.median(bare1):.0f} req/s; "
         f"{statistics.median(s['seconds'] * 1000 / s['readings'] for s in stores):.1f} ms per reading)"
     )
-    for key, runs in samples.items():
-        errors = sum(s.errors for s in runs)
-        if errors:
-            failed = True
-            print(f"  !! {key}: {errors} of {sum(s.requests for s in runs)} requests failed or were not the expected page")
+    failed = False
+    for key, runs in (("bare", bare_runs), ("page", page_runs), ("bare1", bare1_runs)):
+        failed = report_errors(key, runs) or failed
     return failed
 
 
@@ -544,12 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     """Both parts; ``--only-aggregate`` runs part (b) alone."""
     if "--only-aggregate" in (sys.argv[1:] if argv is None else argv):
         return 1 if part_b() else 0
-    workers = int(os.environ.get("CARNET_WORKERS", str(min(4, (os.cpu_count() or 1) * 2))))
-    rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
-    seconds = float(os.environ.get("BENCH_SECONDS", "1.5"))
-    clients = int(os.environ.get("BENCH_CLIENTS", str(workers)))
     began = time.monotonic()
-    failed = part_a(workers=workers, rounds=rounds, seconds=seconds, clients=clients)
+    failed = part_a(Knobs.from_environment())
     print()
     failed = part_b() or failed
     print(f"\nself-assessment bench took {time.monotonic() - began:.0f} s")

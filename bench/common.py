@@ -1,26 +1,135 @@
-"""What the benchmarks beside bench/run.py share: a part run in carnet's own process, waiting for a signed-in page,
-and (for bench/referrals.py) the scratch installation, its two servers and the interleaved rounds.
+"""What the benchmarks share (bench/run.py, bench/assessments.py, bench/referrals.py): the scratch installation,
+carnet and the bare view under gunicorn, the HTTP clients, the interleaved rounds, and the parts run in carnet's own process.
 
-Same method as bench/run.py: carnet as production runs it (`carnet serve`) on a throw-away
-SQLite database, bench/bare.py under the same gunicorn, and every figure a ratio to the bare
-view measured in the same run.
+carnet is started the way production runs it (`carnet serve`: gunicorn, whitenoise, no debug)
+on a throw-away SQLite database; bench/bare.py is served by the same gunicorn with the same
+worker count. Threaded HTTP clients drive both in interleaved rounds, so that a slow moment of
+the machine hits every target alike, and every figure is a ratio to the bare view measured in
+the same run. Absolute numbers belong to the machine. Nothing asserts a time.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import signal
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from run import BIN, HOST, ROOT, Sample, Target, get, hammer, start_server, stop_server
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+
+# --- HTTP: targets, samples, clients ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    port: int
+    path: str
+    expect: bytes  # in the body of a correct answer
+
+
+@dataclass
+class Sample:
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def hammer(target: Target, seconds: float, clients: int, headers: dict[str, str] | None = None, *, check_body: bool = False) -> Sample:
+    """``clients`` threads, each with its own connection (kept alive while the server allows), for ``seconds``.
+
+    ``headers`` go with every request (a session cookie); ``check_body`` counts an answer without
+    ``target.expect`` in it as an error (a signed-in page that fell back to the sign-in form).
+    """
+    sample = Sample()
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    deadline = 0.0
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(HOST, target.port, timeout=10)
+        done = errors = 0
+        latencies: list[float] = []
+        start.wait()
+        while (began := time.perf_counter()) < deadline:
+            try:
+                conn.request("GET", target.path, headers=headers or {})
+                response = conn.getresponse()
+                body = response.read()
+                ok = response.status == 200 and (not check_body or target.expect in body)
+            except (OSError, http.client.HTTPException):
+                conn.close()  # reopened by the next request
+                ok = False
+            latencies.append(time.perf_counter() - began)
+            done += 1
+            errors += not ok
+        conn.close()
+        with lock:
+            sample.requests += done
+            sample.errors += errors
+            sample.latencies.extend(latencies)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline = began + seconds
+    start.wait()
+    for thread in threads:
+        thread.join()
+    sample.seconds = time.perf_counter() - began
+    return sample
+
+
+def start_server(argv: list[str], env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    # Own session: Ctrl+C reaches only this process, which then stops the servers in order.
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
 
 DjangoPart = Callable[..., dict[str, Any]]
 
@@ -59,7 +168,7 @@ def wait_for(proc: subprocess.Popen[bytes], port: int, path: str, headers: dict[
     sys.exit(f"no answer on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-# --- the scratch installation and its servers (bench/referrals.py) ---------------------------------
+# --- the scratch installation, its two servers and the interleaved rounds ----------------------------
 
 
 @dataclass(frozen=True)
@@ -102,10 +211,17 @@ def scratch_installation(var_dir: str, workers: int) -> Scratch:
 
 @dataclass(frozen=True)
 class Page:
-    """A page to hammer: its target and the headers that go with every request (a session cookie, or none)."""
+    """A page to hammer: its target, the headers that go with every request (a session cookie, or none), and how many
+    client threads hammer it (``None``: ``Knobs.clients``)."""
 
     target: Target
     headers: dict[str, str]
+    clients: int | None = None
+
+
+def bare_page() -> Page:
+    """bench/bare.py's one view, on a port of its own."""
+    return Page(Target("bare Django view", free_port(), "/", b"ok"), {})
 
 
 @contextmanager
@@ -129,23 +245,55 @@ def carnet_and_bare(scratch: Scratch, workers: int, carnet_pages: list[Page], ba
         yield
 
 
-def interleaved_rounds(pages: list[Page], knobs: Knobs) -> dict[Target, list[Sample]]:
-    """Warm every page, then ``knobs.rounds`` rounds of every page in turn, each round starting one page further on."""
-    for page in pages:
-        hammer(page.target, 0.5, knobs.clients, page.headers, check_body=True)
+def interleaved_rounds(
+    pages: list[Page], knobs: Knobs, *, check_body: bool = True, after_round: Callable[[], None] | None = None
+) -> dict[Target, list[Sample]]:
+    """Warm every page, then ``knobs.rounds`` rounds of every page in turn, each round starting one page further on.
+
+    A page is warmed once (0.5 s with ``knobs.clients``) however many pages share its URL; ``check_body`` counts an answer
+    without the target's ``expect`` as an error; ``after_round`` runs after each round (a measurement outside HTTP).
+    """
+    warmed: set[tuple[int, str]] = set()
+    for page in pages:  # every worker: imports, template and URL caches
+        if (page.target.port, page.target.path) not in warmed:
+            warmed.add((page.target.port, page.target.path))
+            hammer(page.target, 0.5, knobs.clients, page.headers, check_body=check_body)
     samples: dict[Target, list[Sample]] = {page.target: [] for page in pages}
     for number in range(knobs.rounds):
         shift = number % len(pages)
         for page in pages[shift:] + pages[:shift]:
-            samples[page.target].append(hammer(page.target, knobs.seconds, knobs.clients, page.headers, check_body=True))
+            clients = knobs.clients if page.clients is None else page.clients
+            samples[page.target].append(hammer(page.target, knobs.seconds, clients, page.headers, check_body=check_body))
+        if after_round is not None:
+            after_round()
     return samples
+
+
+def median_rate(runs: list[Sample]) -> float:
+    return statistics.median(s.rate for s in runs)
+
+
+def median_latency_ms(runs: list[Sample]) -> float:
+    return statistics.median(lat for s in runs for lat in s.latencies) * 1000
+
+
+def ratios(runs: list[Sample], bare_runs: list[Sample]) -> list[float]:
+    """Each round's rate over the bare view's in the same round."""
+    return [s.rate / b.rate for s, b in zip(runs, bare_runs, strict=True) if b.rate]
 
 
 def ratio_line(runs: list[Sample], bare_runs: list[Sample]) -> str:
     """``0.123 x bare  (0.110-0.130 over rounds; 123.4 req/s; median latency 30.1 ms)``: each round against the bare view's."""
-    ratios = [s.rate / b.rate for s, b in zip(runs, bare_runs, strict=True) if b.rate]
-    latency_ms = statistics.median(lat for s in runs for lat in s.latencies) * 1000
+    each = ratios(runs, bare_runs)
     return (
-        f"{statistics.median(ratios):.3f} x bare  ({min(ratios):.3f}-{max(ratios):.3f} over rounds; "
-        f"{statistics.median(s.rate for s in runs):.1f} req/s; median latency {latency_ms:.1f} ms)"
+        f"{statistics.median(each):.3f} x bare  ({min(each):.3f}-{max(each):.3f} over rounds; "
+        f"{median_rate(runs):.1f} req/s; median latency {median_latency_ms(runs):.1f} ms)"
     )
+
+
+def report_errors(name: str, runs: list[Sample], wrong: str = "not the expected page") -> bool:
+    """Print a ``!!`` line if any request of ``runs`` failed or was ``wrong``; whether one did."""
+    errors = sum(s.errors for s in runs)
+    if errors:
+        print(f"  !! {name}: {errors} of {sum(s.requests for s in runs)} requests failed or were {wrong}")
+    return bool(errors)

@@ -25,14 +25,25 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 from typing import Any
 
-from common import Knobs, Page, carnet_and_bare, django_runner, interleaved_rounds, ratio_line, scratch_installation
-from run import Target, free_port
+from common import (
+    Knobs,
+    Page,
+    Target,
+    bare_page,
+    carnet_and_bare,
+    django_runner,
+    free_port,
+    interleaved_rounds,
+    median_rate,
+    ratio_line,
+    report_errors,
+    scratch_installation,
+)
 
 TIMELINE_EVENTS = 10
 THREAD_MESSAGES = 4
@@ -50,7 +61,7 @@ def main() -> int:
         scratch = scratch_installation(var_dir, knobs.workers)
         seed = _django("_seed", scratch.carnet_env, str(extra))
         port = free_port()
-        bare = Page(Target("bare Django view", free_port(), "/", b"ok"), {})
+        bare = bare_page()
         pages = [
             Page(Target(page["name"], port, page["path"], page["expect"].encode()), {"Cookie": f"{seed['cookie']}={page['session']}"})
             for page in seed["pages"]
@@ -66,15 +77,12 @@ def main() -> int:
     )
     print(f"  ncp-lt's inbox holds {seed['inbox']} referrals ({PAGE_SIZE} a page); the dashboard counts {seed['sent']} sent referrals")
     bare_runs = samples[bare.target]
-    print(f"  {bare.target.name:<34} {statistics.median(s.rate for s in bare_runs):7.0f} req/s with {knobs.clients} clients")
+    print(f"  {bare.target.name:<34} {median_rate(bare_runs):7.0f} req/s with {knobs.clients} clients")
     failed = False
     for page, counted in zip(pages, seed["pages"], strict=True):
         runs = samples[page.target]
         print(f"  {page.target.name:<34} {ratio_line(runs, bare_runs)}  {counted['queries']} SQL queries")
-        errors = sum(s.errors for s in runs)
-        if errors:
-            failed = True
-            print(f"  !! {page.target.name}: {errors} of {sum(s.requests for s in runs)} requests failed or were not the expected page")
+        failed = report_errors(page.target.name, runs) or failed
     print(
         f"  (queries counted once per page in the seeding process: django.test.Client on the bench's session, after a warm-up request; "
         f"GET {seed['pages'][1]['path']}: {TIMELINE_EVENTS} timeline events, {THREAD_MESSAGES} thread messages)"
