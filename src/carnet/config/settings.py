@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "carnet.cases",
     "carnet.assessments",
     "carnet.referrals",
+    "carnet.portal",
     "carnet.api",
     "allauth",
     "allauth.account",
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "parler",
+    "phonenumber_field",
     "ninja",
 ]
 
@@ -296,3 +298,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CARNET_LOG_LEVEL", "WARNING")},
 }
+
+# --- Directory -----------------------------------------------------------------------
+# Phone numbers are stored in E.164. The network spans eleven countries, so a number needs its country code
+# (+46 ...) unless an installation names its own region (CARNET_PHONE_REGION, e.g. "LT" for a national one).
+PHONENUMBER_DEFAULT_REGION = os.environ.get("CARNET_PHONE_REGION") or None
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
