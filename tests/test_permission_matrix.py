@@ -34,7 +34,7 @@ SIGNED_IN_PAGE = rows(302, 200)
 PAGES: dict[str, Row] = {
     # carnet's own pages
     "healthz": Row("GET", "/healthz", EVERYONE_200),
-    "core:home": Row("GET", "/en/", EVERYONE_200),
+    "portal:home": Row("GET", "/en/", EVERYONE_200),
     "accounts:security": Row("GET", "/en/account/", SIGNED_IN_PAGE),
     "accounts:token_revoke": Row("POST", "/en/account/tokens/{token}/revoke/", rows(302, 302), objects=True),
     "audit:log": Row("GET", "/en/audit/", rows(302, 403, dpo=200)),

@@ -16,6 +16,9 @@ from carnet.audit.api import router as audit_router
 from carnet.cases.api import router as cases_router
 from carnet.core.api import router as core_router
 from carnet.core.errors import DomainError
+from carnet.directory.api import router as directory_router
+from carnet.directory.api_contacts import router as directory_contacts_router
+from carnet.portal.api import router as portal_router
 from carnet.referrals.api import router as referrals_router
 
 api = NinjaAPI(
@@ -34,6 +37,9 @@ api.add_router("/audit", audit_router)
 api.add_router("/", cases_router)
 api.add_router("/assessments", assessments_router)
 api.add_router("/", referrals_router)
+api.add_router("/", directory_router)
+api.add_router("/", directory_contacts_router)
+api.add_router("/", portal_router)
 
 
 @api.exception_handler(DomainError)

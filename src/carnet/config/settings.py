@@ -172,8 +172,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
@@ -253,6 +253,9 @@ PARLER_LANGUAGES = {
     None: tuple({"code": code} for code, _name in LANGUAGES),
     "default": {"fallbacks": ["en"], "hide_untranslated": False},
 }
+# parler caches translations in the default cache. The embedded default cache is per process, so a
+# translation edited in one worker would stay stale in the others: cache only with a shared cache.
+PARLER_ENABLE_CACHING = bool(os.environ.get("CARNET_CACHE_URL"))
 
 # --- Static files --------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -17,13 +17,14 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", include("carnet.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("carnet.accounts.urls")),
     path("audit/", include("carnet.audit.urls")),
     path("cases/", include("carnet.cases.urls")),
     path("assessments/", include("carnet.assessments.urls")),
     path("referrals/", include("carnet.referrals.urls")),
+    path("directory/", include("carnet.directory.urls")),
+    path("", include("carnet.portal.urls")),
     prefix_default_language=True,
 )
 

@@ -9,23 +9,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from carnet.core.access import public
-from carnet.core.models import NcpStatus
-from carnet.core.selectors import country_list, priority_list
-
-
-@public
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    countries = list(country_list())
-    return render(
-        request,
-        "core/home.html",
-        {
-            "priorities": priority_list(),
-            "countries": countries,
-            "operational_count": sum(1 for c in countries if c.ncp_status == NcpStatus.OPERATIONAL),
-        },
-    )
 
 
 @public
