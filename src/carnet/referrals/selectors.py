@@ -80,8 +80,11 @@ def referral_list_for(*, actor: Any, filters: ReferralFilters | None = None) -> 
         referrals = referrals.filter(Q(reference__iexact=query) | Exists(probes))
         record(actor=actor, action="referral.search", object_type="referrals.referral", purpose="search by reference, name or document")
     # Newest sent first, drafts (not sent) last on every database (PostgreSQL would put NULLs first).
-    return referrals.select_related("from_country", "to_country", "source_case", "receiving_case", "assigned_to").order_by(
-        F("sent_at").desc(nulls_last=True), "-created_at"
+    # Country names are parler translations: prefetched, or every row would fetch its countries' names.
+    return (
+        referrals.select_related("from_country", "to_country", "source_case", "receiving_case", "assigned_to")
+        .prefetch_related("from_country__translations", "to_country__translations")
+        .order_by(F("sent_at").desc(nulls_last=True), "-created_at")
     )
 
 
