@@ -17,9 +17,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from carnet.directory.models import NetworkRoleKind
-from carnet.portal.richtext import clean
-from carnet.portal.selectors import Published, languages, published
-from carnet.portal.views.public import (
+from carnet.portal.reading import (
     contacts,
     country_by_code,
     fact_label,
@@ -30,6 +28,8 @@ from carnet.portal.views.public import (
     published_news,
     published_news_item,
 )
+from carnet.portal.richtext import clean
+from carnet.portal.selectors import Published, languages, published
 
 router = Router(tags=["portal"])
 

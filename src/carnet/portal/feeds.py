@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
-from carnet.portal.views.public import NewsEntry, news_entries, published_news
+from carnet.portal.reading import NewsEntry, news_entries, published_news
 
 FEED_SIZE = 20
 
