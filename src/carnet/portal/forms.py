@@ -8,6 +8,7 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carnet.core.models import Country, Priority
 from carnet.portal.services import (
@@ -95,7 +96,7 @@ class NewsCreateForm(forms.Form):
 
 
 class KeyFactForm(forms.Form):
-    value = forms.CharField(label=_("Number"), max_length=50, required=False)
+    value = forms.CharField(label=pgettext_lazy("key fact: its value", "Number"), max_length=50, required=False)
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
     year = forms.IntegerField(label=_("Year"), required=False)
 
