@@ -13,49 +13,15 @@ import io
 from typing import Any
 
 import vobject
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from carnet.accounts.models import User
 from carnet.audit.models import AuditEntry
 from carnet.directory import demo
 from carnet.directory.models import ContactRequest, Person
-from tests.e2e.totp import current_totp_code
+from tests.e2e.browsing import session_page, sign_in
 
 REASON = "I am preparing a training on identification in Helsinki and would like to invite Eva as a trainer."
-
-
-def _context(browser: Any, live_server: Any) -> Any:
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    return context
-
-
-def _sign_in(browser: Any, live_server: Any, user: User) -> Any:
-    """A fresh browser that signs in as ``user`` with the password and the authenticator code."""
-    page = _context(browser, live_server).new_page()
-    page.goto("/en/accounts/login/")
-    page.locator("input[name=login]").fill(user.username)
-    page.locator("input[name=password][type=password]").fill(settings.CARNET_DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(f"{live_server.url}/en/accounts/2fa/authenticate/")
-    page.locator("input[name=code]").fill(current_totp_code(user))
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(f"{live_server.url}/en/")
-    expect(page.locator("header .who")).to_have_text(f"Signed in as {user.username}")
-    return page
-
-
-def _session_page(browser: Any, live_server: Any, user: User) -> Any:
-    """A fresh browser handed a session made for ``user`` (sign-in has its own journey in test_sign_in.py)."""
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    context = _context(browser, live_server)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}]
-    )
-    return context.new_page()
 
 
 def _contacts(page: Any) -> Any:
@@ -87,7 +53,7 @@ def test_member_fi_asks_expert_ee_approves_and_ncp_lt_sees_directly(browser: Any
     email, phone = expert.email, str(expert.phone)
 
     # member-fi searches the directory for "Expert" and opens expert-ee's profile
-    member = _session_page(browser, live_server, demo_users["member-fi"])
+    member = session_page(browser, live_server, demo_users["member-fi"])
     member.goto("/en/directory/people/")
     member.get_by_label("Name, position or organisation").fill("Expert")
     member.get_by_role("button", name="Search").click()
@@ -116,7 +82,7 @@ def test_member_fi_asks_expert_ee_approves_and_ncp_lt_sees_directly(browser: Any
     expect(member.locator("table.asked tbody tr", has_text=expert.full_name)).to_contain_text("Waiting for an answer")
 
     # expert-ee opens their contact requests and approves
-    person = _session_page(browser, live_server, demo_users["expert-ee"])
+    person = session_page(browser, live_server, demo_users["expert-ee"])
     person.goto("/en/directory/contact-requests/")
     asked = person.locator("table.to-decide tbody tr", has_text="Mikko Member (FI)")
     expect(asked).to_contain_text(REASON)
@@ -143,7 +109,7 @@ def test_member_fi_asks_expert_ee_approves_and_ncp_lt_sees_directly(browser: Any
     expect(member.locator("table.asked tbody tr", has_text=expert.full_name)).to_contain_text("Approved")
 
     # ncp-lt signs in, opens expert-ee's profile and sees the contacts directly, without any request
-    ncp = _sign_in(browser, live_server, demo_users["ncp-lt"])
+    ncp = sign_in(browser, live_server, demo_users["ncp-lt"])
     ncp.goto(f"/en/directory/people/{expert.pk}/")
     contacts = _contacts(ncp)
     expect(contacts.get_by_role("link", name=email, exact=True)).to_be_visible()

@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -22,38 +20,10 @@ from carnet.accounts.models import User
 from carnet.audit.models import AuditEntry
 from carnet.cases.models import Case
 from carnet.referrals.models import Referral, Status
-from tests.e2e.totp import current_totp_code
+from tests.e2e.browsing import session_page, sign_in
 from tests.referrals.factories import returnable_case
 
 CONTACTS = "+370 600 00000 (test)"  # the child's contacts: in the Swedish case, never in any referral
-
-
-def _sign_in(browser: Any, live_server: Any, user: User) -> Any:
-    """A fresh browser that signs in as ``user`` with the password and the authenticator code."""
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto("/en/accounts/login/")
-    page.locator("input[name=login]").fill(user.username)
-    page.locator("input[name=password][type=password]").fill(settings.CARNET_DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(f"{live_server.url}/en/accounts/2fa/authenticate/")
-    page.locator("input[name=code]").fill(current_totp_code(user))
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(f"{live_server.url}/en/")
-    expect(page.locator("header .who")).to_have_text(f"Signed in as {user.username}")
-    return page
-
-
-def _session_page(browser: Any, live_server: Any, user: User) -> Any:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}]
-    )
-    return context.new_page()
 
 
 def _step(page: Any, suffix: str) -> Any:
@@ -65,7 +35,7 @@ def test_a_return_referral_from_sweden_to_lithuania(browser: Any, live_server: A
     case = returnable_case(demo_users)
 
     # ncp-se signs in, opens the case and follows its Referrals section
-    se = _sign_in(browser, live_server, demo_users["ncp-se"])
+    se = sign_in(browser, live_server, demo_users["ncp-se"])
     se.goto(f"/en/cases/{case.pk}/")
     se.locator(f"nav.case-sections a[href='/en/referrals/case/{case.pk}/']").click()
     expect(se.locator("#referrals-heading")).to_have_text("Referrals")
@@ -94,7 +64,7 @@ def test_a_return_referral_from_sweden_to_lithuania(browser: Any, live_server: A
     assert Referral.objects.get().status == Status.SENT
 
     # ncp-lt signs in and finds it in the inbox, from Sweden, without the Swedish case number
-    lt = _sign_in(browser, live_server, demo_users["ncp-lt"])
+    lt = sign_in(browser, live_server, demo_users["ncp-lt"])
     lt.get_by_role("navigation", name="Main").get_by_role("link", name="Referrals").click()
     expect(lt).to_have_url(f"{live_server.url}/en/referrals/")
     row = lt.locator("table.referrals tbody tr", has_text=referral.reference)
@@ -120,7 +90,7 @@ def test_a_return_referral_from_sweden_to_lithuania(browser: Any, live_server: A
     expect(lt.locator(".referral-route .referral-status")).to_have_text("Information requested")
 
     # caseworker-se reads the question and provides the information
-    worker = _session_page(browser, live_server, demo_users["caseworker-se"])
+    worker = session_page(browser, live_server, demo_users["caseworker-se"])
     worker.goto(f"/en/referrals/{referral.pk}/")
     expect(worker.locator("table.timeline")).to_contain_text("Which school did the child attend before leaving Lithuania?")
     answer = _step(worker, "provide-information")
@@ -161,7 +131,7 @@ def test_a_return_referral_from_sweden_to_lithuania(browser: Any, live_server: A
     expect(lt.locator(".referral-route .referral-status")).to_have_text("Принято")
 
     # the secretariat sees the regional dashboard: the pair and its count (one referral: "<5"), no case data
-    secretariat = _session_page(browser, live_server, demo_users["secretariat"])
+    secretariat = session_page(browser, live_server, demo_users["secretariat"])
     secretariat.goto("/en/referrals/dashboard/")
     expect(secretariat.locator("main")).to_contain_text("SE → LT")
     expect(secretariat.locator("main")).to_contain_text("<5")
