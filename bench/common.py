@@ -1,4 +1,4 @@
-"""What the benchmarks share (bench/run.py, bench/assessments.py, bench/referrals.py): the scratch installation,
+"""What the benchmarks share (bench/run.py, assessments.py, referrals.py, network.py): the scratch installation,
 carnet and the bare view under gunicorn, the HTTP clients, the interleaved rounds, and the parts run in carnet's own process.
 
 carnet is started the way production runs it (`carnet serve`: gunicorn, whitenoise, no debug)

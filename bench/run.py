@@ -6,7 +6,8 @@ worker count. This process drives both with threaded HTTP clients in interleaved
 that a slow moment of the machine hits every target alike. Absolute numbers belong to the
 machine; the ratio to bare Django is what to compare between commits. Nothing asserts a time.
 The installation, the servers and the rounds are bench/common.py's, shared with
-bench/assessments.py and bench/referrals.py, which this script runs after its own targets.
+bench/assessments.py, bench/referrals.py and bench/network.py (portal and directory), which this
+script runs after its own targets.
 
 Tunable from the environment: CARNET_WORKERS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_CLIENTS.
 """
@@ -79,6 +80,13 @@ def main() -> int:
 
     failed = referrals.main() != 0 or failed
     # ---- end of the referrals app ----
+
+    # ---- the public portal and the network directory: bench/network.py, same servers, rounds and method ----
+    print()
+    import network  # bench/network.py, next to this file
+
+    failed = network.main() != 0 or failed
+    # ---- end of the public portal and the network directory ----
 
     print(f"\nbench took {time.monotonic() - began:.0f} s")
     return 1 if failed else 0
