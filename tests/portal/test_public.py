@@ -380,3 +380,33 @@ def test_the_demo_content_loads_once_and_resets(portal):
     # when it is reset, then the demo's content is gone (and the demo accounts could go too)
     demo.reset(out=io.StringIO())
     assert (CountryPage.objects.count(), Revision.objects.count(), NewsItem.objects.count()) == (0, 0, 0)
+
+
+def test_the_news_list_and_feed_read_their_texts_in_one_query_whatever_their_number(client, portal):
+    # given the demo's news, and the queries of the news page and the feed with them
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts() -> tuple[int, int]:
+        _html(client, "/en/news/")  # warm: sessions, translations of the interface
+        with CaptureQueriesContext(connection) as page:
+            _html(client, "/en/news/")
+        with CaptureQueriesContext(connection) as feed:
+            client.get("/en/news/feed/")
+        return len(page), len(feed)
+
+    before = counts()
+    # when three more news items are published
+    secretariat = portal["secretariat"]
+    for number in range(3):
+        item = NewsItem.objects.create(slug=f"more-{number}", published_at=timezone.now(), created_by=secretariat)
+        _revision(
+            item,
+            language="en",
+            data={"title": f"More news {number}", "summary": "s", "body": "<p>b</p>"},
+            status=Status.PUBLISHED,
+            author=secretariat,
+        )
+    # then the page and the feed show them without a query more
+    assert "More news 2" in _html(client, "/en/news/")
+    assert counts() == before
