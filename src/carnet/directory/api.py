@@ -135,7 +135,7 @@ class _People:
         return self.people.count()
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [person_out(card) for card in cards_for(self.viewer, self.people[page])]
+        return [person_out(card) for card in cards_for(self.viewer, self.people[page], channel="API list")]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self[:])
@@ -181,4 +181,4 @@ def people(request: HttpRequest, filters: Query[PeopleFilterIn]) -> _People:
 def person(request: HttpRequest, person_id: uuid.UUID) -> dict[str, Any]:
     _member(request)
     found = person_get_for(actor=request.user, person_id=person_id)
-    return person_out(cards_for(request.user, [found])[0])
+    return person_out(cards_for(request.user, [found], channel="API")[0])

@@ -116,8 +116,12 @@ def granted_people(viewer: Any) -> set[Any]:
     )
 
 
-def cards_for(viewer: Any, people: Iterable[Person]) -> list[ContactCard]:
-    """The contact cards of ``people`` for ``viewer``, in the same order: three queries whatever the number."""
+def cards_for(viewer: Any, people: Iterable[Person], *, channel: str = "") -> list[ContactCard]:
+    """The contact cards of ``people`` for ``viewer``, in the same order: three queries whatever the number.
+
+    With ``channel`` (where the cards are shown: "profile", "search", "vCard", "API"...), showing
+    restricted contacts by role or by a granted request is audited (:func:`record_disclosure`).
+    """
     people = list(people)
     authenticated = _authenticated(viewer)
     member = authenticated and is_member(viewer)
@@ -149,7 +153,37 @@ def cards_for(viewer: Any, people: Iterable[Person]) -> list[ContactCard]:
                 shown[name] = text
                 why[name] = reason
         cards.append(ContactCard(person=person, hidden=tuple(hidden), why=why, **shown))
+    if channel:
+        record_disclosure(viewer, cards, channel=channel)
     return cards
+
+
+RESTRICTED_REASONS = frozenset({Why.ROLE, Why.REQUEST})
+
+
+def record_disclosure(viewer: Any, cards: list[ContactCard], *, channel: str) -> None:
+    """One audit entry when contacts nobody else may see were shown: by the viewer's role or a granted request.
+
+    One entry per showing, whatever the number of people on it (a page of 25 is one entry naming
+    how many), so that a list costs the same number of queries however long it is.
+    """
+    shown = [card for card in cards if RESTRICTED_REASONS & set(card.why.values())]
+    if not shown:
+        return
+    from carnet.audit.services import record
+
+    if len(shown) == 1:
+        card = shown[0]
+        fields = ", ".join(name for name, reason in card.why.items() if reason in RESTRICTED_REASONS)
+        reasons = "/".join(sorted({card.why[name] for name in card.why if card.why[name] in RESTRICTED_REASONS}))
+        record(actor=viewer, action="directory.contacts.read", obj=card.person, purpose=f"{channel}: {fields} ({reasons})")
+    else:
+        record(
+            actor=viewer,
+            action="directory.contacts.read",
+            object_type="directory.person",
+            purpose=f"{channel}: restricted contacts of {len(shown)} people",
+        )
 
 
 def _reason(*, viewer_is_person: bool, visibility: str, member: bool, privileged: bool, granted: bool) -> str | None:
@@ -166,5 +200,5 @@ def _reason(*, viewer_is_person: bool, visibility: str, member: bool, privileged
     return None
 
 
-def card_for(viewer: Any, person: Person) -> ContactCard:
-    return cards_for(viewer, [person])[0]
+def card_for(viewer: Any, person: Person, *, channel: str = "") -> ContactCard:
+    return cards_for(viewer, [person], channel=channel)[0]

@@ -177,4 +177,5 @@ class Contact:
 
 def contacts(viewer: Any, people: list[Person]) -> list[Contact]:
     """People with only the contact fields the viewer may see (directory.visibility decides)."""
-    return [Contact(card=card, organisation=organisation_name(card.person)) for card in cards_for(viewer, people)]
+    cards = cards_for(viewer, people, channel="portal country page")
+    return [Contact(card=card, organisation=organisation_name(card.person)) for card in cards]

@@ -68,7 +68,7 @@ def languages_of(person: Person) -> list[tuple[str, str]]:
 def entries(request: HttpRequest, people: Any) -> list[Entry]:
     return [
         Entry(person=card.person, card=card, request_url=contact_request_url(request, card), languages=languages_of(card.person))
-        for card in cards_for(request.user, people)
+        for card in cards_for(request.user, people, channel="directory page")
     ]
 
 
@@ -106,7 +106,7 @@ def people(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """One person's profile: roles, topics, languages, and the contacts this reader may see."""
     found = person_get_for(actor=request.user, person_id=person_id)
-    card = card_for(request.user, found)
+    card = card_for(request.user, found, channel="profile")
     entry = Entry(person=found, card=card, request_url=contact_request_url(request, card), languages=languages_of(found))
     return render(request, "directory/person.html", {"entry": entry, "person": found})
 
@@ -116,7 +116,7 @@ def person(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 def vcard(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """One person as a vCard, with only the contacts this reader may see; audited."""
     found = person_get_for(actor=request.user, person_id=person_id)
-    content = vcard_for(card_for(request.user, found))
+    content = vcard_for(card_for(request.user, found, channel="vCard"))
     record(actor=request.user, action="directory.vcard", obj=found)
     return _vcard_response(content, f"{slugify(found.full_name) or 'person'}.vcf")
 
@@ -127,7 +127,7 @@ def vcards(request: HttpRequest) -> HttpResponse:
     """The people of a search (same filters as the list) as one .vcf file; audited with the count."""
     filters = SearchForm(request.GET or None).filters()
     found = list(people_search_for(actor=request.user, filters=filters)[:VCARDS_MAX])
-    content = vcards_for(cards_for(request.user, found))
+    content = vcards_for(cards_for(request.user, found, channel="vCards"))
     record(actor=request.user, action="directory.vcards", object_type="directory.person", purpose=f"{len(found)} people")
     return _vcard_response(content, "carnet-directory.vcf")
 
