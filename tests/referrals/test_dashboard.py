@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -134,17 +134,25 @@ def test_overdue_and_escalated_counts_are_protected(demo_users) -> None:
     assert (se_lt.escalated, result.escalated.total) == (ShownCell(None, Suppression.SMALL), ShownCell(None, Suppression.SMALL))
 
 
-def test_the_period_counts_referrals_by_the_day_they_were_sent(demo_users) -> None:
-    # given the region, with the three Lithuanian referrals sent 40 days ago
+def test_the_period_counts_whole_months_of_sending(demo_users) -> None:
+    # given the region, with the three Lithuanian referrals sent on the 15th of the month before last
     region = _region(demo_users)
-    Referral.objects.filter(pk__in=[r.pk for r in region["lt_se_ft"]]).update(sent_at=timezone.now() - timedelta(days=40))
     today = timezone.localdate()
-    # when the secretariat looks at the last 30 days, and at the period before
-    recent = referral_statistics(actor=demo_users["secretariat"], since=today - timedelta(days=30), until=today)
-    before = referral_statistics(actor=demo_users["secretariat"], until=today - timedelta(days=31))
-    # then each counts only its own referrals
+    month_before_last = (today.replace(day=1) - timedelta(days=40)).replace(day=15)
+    sent = timezone.make_aware(datetime.combine(month_before_last, time(12)))
+    Referral.objects.filter(pk__in=[r.pk for r in region["lt_se_ft"]]).update(sent_at=sent)
+    # when the secretariat asks for today only, and for a period ending on the 1st of the month before last
+    recent = referral_statistics(actor=demo_users["secretariat"], since=today, until=today)
+    before = referral_statistics(actor=demo_users["secretariat"], until=month_before_last.replace(day=1))
+    # then each date stands for its whole month (no period of a few days can single referrals out)
+    assert (recent.since, recent.until.month, before.until) == (today.replace(day=1), today.month, _last_day(month_before_last))
     assert ([str(p) for p in recent.pairs], recent.total) == (["SE → LT"], ShownCell(11))
     assert ([str(p) for p in before.pairs], before.total) == (["LT → SE"], ShownCell(None, Suppression.SMALL))
+
+
+def _last_day(day: date) -> date:
+    following = day.replace(day=28) + timedelta(days=4)
+    return following - timedelta(days=following.day)
 
 
 def test_drafts_are_not_counted(demo_users) -> None:

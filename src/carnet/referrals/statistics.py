@@ -22,10 +22,9 @@ of referrals a median rests on is never shown (it would be a count outside the t
 Zero is shown: an empty cell says nothing about anybody.
 
 The counts are GROUP BYs in the database; only the medians read one duration per referral
-(with its country pair and nothing else). A known limit: the period is chosen freely, so
-two periods a few days apart could be compared to narrow a hidden cell down. The people who
-may open the dashboard are the region's NCPs, national coordinators and the secretariat, and
-the numbers name no child.
+(with its country pair and nothing else). The period is counted in **whole calendar months**
+(a date stands for its month): two freely chosen periods a few days apart could otherwise be
+compared to narrow a hidden cell down to the referrals of those few days.
 """
 
 from __future__ import annotations
@@ -214,6 +213,11 @@ def _durations(referrals: QuerySet[Referral], stamp: str) -> dict[tuple[str, str
     return found
 
 
+def _month_end(day: date) -> date:
+    following = day.replace(day=28) + timedelta(days=4)  # always in the next month
+    return following - timedelta(days=following.day)
+
+
 def referral_statistics(
     *, actor: Any, since: date | None = None, until: date | None = None, today: date | None = None
 ) -> ReferralStatistics:
@@ -222,6 +226,8 @@ def referral_statistics(
         raise PermissionDenied
     if since is not None and until is not None and since > until:
         raise ValidationError({"until": _("The end of the period comes before its start.")})
+    since = since.replace(day=1) if since is not None else None
+    until = _month_end(until) if until is not None else None
     today = today or timezone.localdate()
     threshold = dashboard_threshold()
     referrals = _sent(since, until)

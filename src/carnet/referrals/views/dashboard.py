@@ -45,6 +45,7 @@ class PeriodForm(forms.Form):
     until = forms.DateField(
         label=gettext_lazy("Sent until"),
         required=False,
+        help_text=gettext_lazy("Counted in whole calendar months: each date stands for its month."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": DATE_MESSAGE},
     )
