@@ -1,16 +1,18 @@
-"""Forms of the directory's pages: the people search (GET) and the CSV import."""
+"""Forms of the directory's pages: the people search (GET), the CSV import, and a person's entry."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from carnet.core.models import Country, Priority
-from carnet.directory.models import NetworkRoleKind
+from carnet.directory.models import NetworkRoleKind, Organisation, Person, Topic
 from carnet.directory.selectors import PeopleFilters, organisation_choices, topic_choices
 from carnet.directory.services import IMPORT_MAX_BYTES
 
@@ -98,3 +100,86 @@ class ImportForm(forms.Form):
 
     def clean_action(self) -> str:
         return str(self.cleaned_data.get("action") or self.CHECK)
+
+
+class PersonForm(forms.Form):
+    """A person's directory entry, as :func:`~carnet.directory.services.person_create` and ``person_update`` take it.
+
+    The visibility of each contact field is not here: the person sets it under "My contact details", with consent.
+    A contact field the editor may not see (``hidden``) is shown empty; left empty, it keeps its stored value.
+    """
+
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    position = forms.CharField(label=_("Position"), max_length=200, required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False, empty_label=_("No organisation")
+    )
+    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.none(), empty_label=_("Choose a country"))
+    languages = forms.CharField(
+        label=pgettext_lazy("directory", "Languages spoken"),  # the cases' "Languages spoken" are a child's
+        max_length=200,
+        required=False,
+        help_text=_("Two-letter ISO 639-1 codes, separated by commas: for example et, en, ru."),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics of expertise"), queryset=Topic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    priorities = forms.ModelMultipleChoiceField(
+        label=_("Works on"), queryset=Priority.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        help_text=_("In international format, with the country code: for example +372 5555 0101."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(label=_("Postal address"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, hidden: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hidden = tuple(name for name in hidden if name in Person.CONTACT_FIELDS)
+        choices: dict[str, Any] = {
+            "organisation": Organisation.objects.prefetch_related("translations"),
+            "country": Country.objects.prefetch_related("translations"),
+            "topics": Topic.objects.prefetch_related("translations"),
+            "priorities": Priority.objects.prefetch_related("translations"),
+        }
+        for name, queryset in choices.items():
+            field: Any = self.fields[name]
+            field.queryset = queryset
+        for name in self.hidden:
+            self.fields[name].help_text = _("Hidden from you: leave it empty to keep the stored value, or enter a new one.")
+
+    @classmethod
+    def initial_for(cls, person: Person, shown: Mapping[str, str | None]) -> dict[str, Any]:
+        """The form's values for ``person``; contact fields only as the editor may see them (``shown``)."""
+        return {
+            "full_name": person.full_name,
+            "position": person.position,
+            "organisation": person.organisation_id,
+            "country": person.country_id,
+            "languages": ", ".join(person.languages or []),
+            "topics": [topic.pk for topic in person.topics.all()],
+            "priorities": [priority.pk for priority in person.priorities.all()],
+            **{name: shown.get(name) or "" for name in Person.CONTACT_FIELDS},
+        }
+
+    def clean_languages(self) -> list[str]:
+        text = str(self.cleaned_data.get("languages") or "")
+        return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values as the service's ``data``; a hidden contact field left empty is not sent (kept as stored)."""
+        data = dict(self.cleaned_data)
+        for name in self.hidden:
+            if not data.get(name):
+                data.pop(name, None)
+        return data
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Each message of the service's refusal on its field (on the form when it names no field of the form)."""
+        problems = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        for name, texts in problems.items():
+            self.add_error(name if name in self.fields else None, texts)

@@ -1,4 +1,4 @@
-"""The directory's pages for members: people (search, profile, vCards), organisations and topic groups.
+"""The directory's pages for members: people (search, profile, vCards, adding and editing), organisations and topic groups.
 
 Contacts on every page come only from :func:`carnet.directory.visibility.cards_for`; a field the
 reader may not see says "hidden" and, when the reader could ask, links to a contact request.
@@ -10,17 +10,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from carnet.audit.services import record
 from carnet.core.access import allowed
-from carnet.directory.forms import SearchForm, language_name
+from carnet.directory.forms import PersonForm, SearchForm, language_name
 from carnet.directory.models import Person
 from carnet.directory.policies import DirectoryAction, DirectoryPolicy
 from carnet.directory.selectors import (
@@ -32,6 +35,7 @@ from carnet.directory.selectors import (
     topic_group_get,
     topic_groups,
 )
+from carnet.directory.services import person_create, person_update
 from carnet.directory.vcard import vcard_for, vcards_for
 from carnet.directory.visibility import ContactCard, card_for, cards_for
 
@@ -97,6 +101,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "can_export": DirectoryPolicy.can(request.user, DirectoryAction.EXPORT_TABLE),
         "can_import": DirectoryPolicy.can(request.user, DirectoryAction.IMPORT),
+        "can_create": DirectoryPolicy.can(request.user, DirectoryAction.CREATE_PERSON),
     }
     return render(request, "directory/people.html", context)
 
@@ -108,7 +113,8 @@ def person(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     found = person_get_for(actor=request.user, person_id=person_id)
     card = card_for(request.user, found, channel="profile")
     entry = Entry(person=found, card=card, request_url=contact_request_url(request, card), languages=languages_of(found))
-    return render(request, "directory/person.html", {"entry": entry, "person": found})
+    can_edit = DirectoryPolicy.can(request.user, DirectoryAction.EDIT_PERSON, found)
+    return render(request, "directory/person.html", {"entry": entry, "person": found, "can_edit": can_edit})
 
 
 @BROWSE
@@ -162,10 +168,60 @@ def group(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "directory/topic_group.html", {"group": found, "entries": entries(request, found.people)})
 
 
+def _person_form_page(request: HttpRequest, form: PersonForm, person: Person | None = None, status: int = 200) -> HttpResponse:
+    is_self = person is not None and person.user_id is not None and person.user_id == request.user.pk
+    return render(request, "directory/person_form.html", {"form": form, "person": person, "is_self": is_self}, status=status)
+
+
+@allowed(DirectoryPolicy, DirectoryAction.CREATE_PERSON)
+@require_http_methods(["GET", "HEAD", "POST"])
+def person_new(request: HttpRequest) -> HttpResponse:
+    """Add a person to the directory (the secretariat); every contact detail starts restricted."""
+    if request.method != "POST":
+        return _person_form_page(request, PersonForm())
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        try:
+            created = person_create(actor=request.user, data=form.service_data())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("%(name)s was added to the directory.") % {"name": created.full_name})
+            return redirect("directory:person", created.pk)
+    return _person_form_page(request, form, status=400)
+
+
+@BROWSE
+@require_http_methods(["GET", "HEAD", "POST"])
+def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    """Change a person's entry (the person themself, or the secretariat); never who sees their contacts.
+
+    A contact detail the editor may not see is not shown here either: left empty, it keeps its stored value.
+    """
+    found = person_get_for(actor=request.user, person_id=person_id)
+    if not DirectoryPolicy.can(request.user, DirectoryAction.EDIT_PERSON, found):
+        raise PermissionDenied
+    if request.method != "POST":
+        card = card_for(request.user, found, channel="edit page")
+        return _person_form_page(request, PersonForm(initial=PersonForm.initial_for(found, card.values()), hidden=card.hidden), found)
+    form = PersonForm(request.POST, hidden=card_for(request.user, found).hidden)
+    if form.is_valid():
+        try:
+            updated = person_update(actor=request.user, person=found, data=form.service_data())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The directory entry of %(name)s was saved.") % {"name": updated.full_name})
+            return redirect("directory:person", found.pk)
+    return _person_form_page(request, form, found, status=400)
+
+
 urlpatterns = [
     path("people/", people, name="people"),
     path("people/vcards/", vcards, name="vcards"),
+    path("people/new/", person_new, name="person_new"),
     path("people/<uuid:person_id>/", person, name="person"),
+    path("people/<uuid:person_id>/edit/", person_edit, name="person_edit"),
     path("people/<uuid:person_id>/vcard/", vcard, name="vcard"),
     path("organisations/", organisations, name="organisations"),
     path("organisations/<slug:slug>/", organisation, name="organisation"),
