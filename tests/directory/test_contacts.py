@@ -28,6 +28,7 @@ from carnet.accounts.services import membership_grant
 from carnet.audit.models import AuditEntry
 from carnet.core.errors import Conflict
 from carnet.core.models import Country
+from carnet.directory import selectors
 from carnet.directory import services_contacts as contacts
 from carnet.directory.models import ContactConsent, ContactRequest, Person
 from carnet.directory.visibility import card_for
@@ -543,7 +544,7 @@ def test_withdrawing_and_revoking_on_the_pages(expert: Person, users: dict[str, 
     contacts.contact_request_decide(actor=users["expert-ee"], request=again, approve=True)
     response = signed_in(users["expert-ee"]).post(f"/en/directory/contact-requests/{again.pk}/revoke/", {"back": "my_contacts"})
     assert response["Location"] == "/en/directory/me/contacts/"
-    assert not contacts.grant_active(ContactRequest.objects.get(pk=again.pk))
+    assert not selectors.grant_active(ContactRequest.objects.get(pk=again.pk))
 
 
 def test_my_contacts_offers_only_what_the_consent_allows(expert: Person, users: dict[str, User]) -> None:

@@ -20,6 +20,7 @@ from ninja import Field, Router, Schema
 from ninja import Status as Reply
 from ninja.errors import ValidationError as InputError
 
+from carnet.directory import selectors as reads
 from carnet.directory import services_contacts as contacts
 from carnet.directory.models import ContactConsent, ContactRequest, Person
 from carnet.directory.policies import DirectoryAction, DirectoryPolicy
@@ -132,7 +133,7 @@ def _request_out(request: ContactRequest, now: datetime) -> dict[str, Any]:
         "decided_at": request.decided_at,
         "decline_reason": request.decline_reason,
         "expires_at": request.expires_at,
-        "active": contacts.grant_active(request, now),
+        "active": reads.grant_active(request, now),
     }
 
 
@@ -144,7 +145,7 @@ def _consent_out(consent: ContactConsent) -> dict[str, Any]:
         "given_on": consent.given_on,
         "valid_until": consent.valid_until,
         "withdrawn_at": consent.withdrawn_at,
-        "current": contacts.is_current(consent),
+        "current": reads.is_current(consent),
     }
 
 
@@ -155,7 +156,7 @@ def _browse(request: HttpRequest) -> None:
 
 def _own(request: HttpRequest) -> Person:
     _browse(request)
-    person = contacts.own_person(request.user)
+    person = reads.own_person(request.user)
     if person is None:
         raise Http404
     return person
@@ -170,8 +171,8 @@ def contact_requests(request: HttpRequest) -> dict[str, Any]:
     _browse(request)
     now = timezone.now()
     return {
-        "asked": [_request_out(r, now) for r in contacts.requests_asked_by(request.user)],
-        "to_decide": [_request_out(r, now) for r in contacts.requests_to_decide(request.user)],
+        "asked": [_request_out(r, now) for r in reads.requests_asked_by(request.user)],
+        "to_decide": [_request_out(r, now) for r in reads.requests_to_decide(request.user)],
     }
 
 
@@ -186,7 +187,7 @@ def contact_request_create(request: HttpRequest, person_id: uuid.UUID, payload: 
         created = contacts.contact_request_create(actor=request.user, person=person, reason=payload.reason)
     except ValidationError as error:
         raise _invalid(error) from error
-    return Reply(201, _request_out(contacts.request_for(actor=request.user, request_id=created.pk), timezone.now()))
+    return Reply(201, _request_out(reads.request_for(actor=request.user, request_id=created.pk), timezone.now()))
 
 
 @router.post(
@@ -195,12 +196,12 @@ def contact_request_create(request: HttpRequest, person_id: uuid.UUID, payload: 
     summary="Approve or decline a pending request (the person, or the NCP of their country)",
 )
 def contact_request_decide(request: HttpRequest, request_id: uuid.UUID, payload: ContactDecisionIn) -> dict[str, Any]:
-    asked = contacts.request_for(actor=request.user, request_id=request_id)
+    asked = reads.request_for(actor=request.user, request_id=request_id)
     try:
         contacts.contact_request_decide(actor=request.user, request=asked, approve=payload.approve, reason=payload.reason)
     except ValidationError as error:
         raise _invalid(error) from error
-    return _request_out(contacts.request_for(actor=request.user, request_id=request_id), timezone.now())
+    return _request_out(reads.request_for(actor=request.user, request_id=request_id), timezone.now())
 
 
 @router.post(
@@ -209,9 +210,9 @@ def contact_request_decide(request: HttpRequest, request_id: uuid.UUID, payload:
     summary="Withdraw my own pending request",
 )
 def contact_request_withdraw(request: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
-    asked = contacts.request_for(actor=request.user, request_id=request_id)
+    asked = reads.request_for(actor=request.user, request_id=request_id)
     contacts.contact_request_withdraw(actor=request.user, request=asked)
-    return _request_out(contacts.request_for(actor=request.user, request_id=request_id), timezone.now())
+    return _request_out(reads.request_for(actor=request.user, request_id=request_id), timezone.now())
 
 
 @router.get(
@@ -219,7 +220,7 @@ def contact_request_withdraw(request: HttpRequest, request_id: uuid.UUID) -> dic
 )
 def my_consents(request: HttpRequest) -> list[dict[str, Any]]:
     _browse(request)
-    person = contacts.own_person(request.user)
+    person = reads.own_person(request.user)
     if person is None:
         return []
     return [_consent_out(c) for c in person.consents.all()]
@@ -253,7 +254,7 @@ def my_consent_create(request: HttpRequest, payload: ConsentIn) -> Reply[dict[st
 )
 def my_consent_withdraw(request: HttpRequest, consent_id: int) -> dict[str, Any]:
     _browse(request)
-    consent = contacts.consent_for(actor=request.user, consent_id=consent_id)
+    consent = reads.consent_for(actor=request.user, consent_id=consent_id)
     withdrawal = contacts.consent_withdraw(actor=request.user, consent=consent)
     return {"consent": _consent_out(withdrawal.consent), "narrowed": withdrawal.narrowed, "message": withdrawal.message()}
 

@@ -9,7 +9,9 @@ let a search reveal a hidden e-mail by whether somebody is found.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, TextField
@@ -17,8 +19,10 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
+from carnet.accounts.models import Role
+from carnet.accounts.roles import countries_for
 from carnet.core.models import Priority
-from carnet.directory.models import NetworkRole, Organisation, Person, Topic
+from carnet.directory.models import ContactConsent, ContactRequest, NetworkRole, Organisation, Person, Topic
 from carnet.directory.policies import DirectoryAction, DirectoryPolicy
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -163,3 +167,79 @@ def topic_choices() -> list[tuple[str, str]]:
 
 def organisation_choices() -> list[tuple[str, str]]:
     return [(o.slug, str(o)) for o in Organisation.objects.prefetch_related("translations")]
+
+
+# --- Contact sharing: requests and consents, as the contact pages and the API read them ------------
+
+
+def own_person(actor: Any) -> Person | None:
+    """The directory entry of the signed-in user, if they have one."""
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    return Person.objects.select_related("country").filter(user_id=actor.pk).first()
+
+
+def _decidable_q(actor: Any) -> Q:
+    """Requests the actor may answer: about themself, or about people of a country where they are the NCP."""
+    query = Q(person__user_id=actor.pk)
+    ncp_countries = countries_for(actor, Role.NCP)
+    if ncp_countries:
+        query |= Q(person__country__code__in=ncp_countries)
+    return query
+
+
+def requests_asked_by(actor: Any) -> QuerySet[ContactRequest]:
+    return ContactRequest.objects.filter(requester_id=actor.pk).select_related("person", "decided_by").order_by("-created_at")
+
+
+def requests_to_decide(actor: Any) -> QuerySet[ContactRequest]:
+    """Pending requests the actor may answer."""
+    return (
+        ContactRequest.objects.filter(_decidable_q(actor), status=ContactRequest.Status.PENDING)
+        .exclude(requester_id=actor.pk)
+        .select_related("person__country", "requester")
+        .order_by("created_at")
+    )
+
+
+def grants_to_manage(actor: Any) -> QuerySet[ContactRequest]:
+    """Current grants the actor may end: about themself, or people of their NCP country."""
+    return (
+        ContactRequest.objects.filter(_decidable_q(actor), status=ContactRequest.Status.APPROVED, expires_at__gt=timezone.now())
+        .select_related("person__country", "requester")
+        .order_by("expires_at")
+    )
+
+
+def request_for(*, actor: Any, request_id: uuid.UUID | str) -> ContactRequest:
+    """A contact request for its requester, its person or their country's NCP; 404 for anyone else and for missing."""
+    if not getattr(actor, "is_authenticated", False):
+        raise Http404
+    found = (
+        ContactRequest.objects.filter(Q(requester_id=actor.pk) | _decidable_q(actor), pk=request_id)
+        .select_related("person__country", "requester")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def consent_for(*, actor: Any, consent_id: int | str) -> ContactConsent:
+    """One consent of the actor's own directory entry (404 otherwise)."""
+    person = own_person(actor)
+    found = ContactConsent.objects.filter(pk=consent_id, person=person).first() if person is not None else None
+    if found is None:
+        raise Http404
+    return found
+
+
+def is_current(consent: ContactConsent, today: date | None = None) -> bool:
+    """For one consent already loaded: the same rule as ``visibility.current_consents_q`` (keep the two together)."""
+    today = today or timezone.localdate()
+    return consent.withdrawn_at is None and consent.given_on <= today and (consent.valid_until is None or consent.valid_until >= today)
+
+
+def grant_active(request: ContactRequest, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return request.status == ContactRequest.Status.APPROVED and request.expires_at is not None and request.expires_at > now

@@ -13,25 +13,22 @@ The reads that the contact pages and the API share are at the end of this module
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from carnet.accounts.models import Membership, Role, User
-from carnet.accounts.roles import countries_for
 from carnet.audit.services import record
 from carnet.core.errors import Conflict
 from carnet.directory import visibility
@@ -422,78 +419,3 @@ def contact_grant_revoke(*, actor: Any, request: ContactRequest) -> ContactReque
         {"person": request.person.full_name, "decider": display_name(actor)},
     )
     return request
-
-
-# --- Reads shared by the contact pages and the API --------------------------------------------------
-
-
-def own_person(actor: Any) -> Person | None:
-    """The directory entry of the signed-in user, if they have one."""
-    if not getattr(actor, "is_authenticated", False):
-        return None
-    return Person.objects.select_related("country").filter(user_id=actor.pk).first()
-
-
-def _decidable_q(actor: Any) -> Q:
-    """Requests the actor may answer: about themself, or about people of a country where they are the NCP."""
-    query = Q(person__user_id=actor.pk)
-    ncp_countries = countries_for(actor, Role.NCP)
-    if ncp_countries:
-        query |= Q(person__country__code__in=ncp_countries)
-    return query
-
-
-def requests_asked_by(actor: Any) -> QuerySet[ContactRequest]:
-    return ContactRequest.objects.filter(requester_id=actor.pk).select_related("person", "decided_by").order_by("-created_at")
-
-
-def requests_to_decide(actor: Any) -> QuerySet[ContactRequest]:
-    """Pending requests the actor may answer."""
-    return (
-        ContactRequest.objects.filter(_decidable_q(actor), status=ContactRequest.Status.PENDING)
-        .exclude(requester_id=actor.pk)
-        .select_related("person__country", "requester")
-        .order_by("created_at")
-    )
-
-
-def grants_to_manage(actor: Any) -> QuerySet[ContactRequest]:
-    """Current grants the actor may end: about themself, or people of their NCP country."""
-    return (
-        ContactRequest.objects.filter(_decidable_q(actor), status=ContactRequest.Status.APPROVED, expires_at__gt=timezone.now())
-        .select_related("person__country", "requester")
-        .order_by("expires_at")
-    )
-
-
-def request_for(*, actor: Any, request_id: uuid.UUID | str) -> ContactRequest:
-    """A contact request for its requester, its person or their country's NCP; 404 for anyone else and for missing."""
-    if not getattr(actor, "is_authenticated", False):
-        raise Http404
-    found = (
-        ContactRequest.objects.filter(Q(requester_id=actor.pk) | _decidable_q(actor), pk=request_id)
-        .select_related("person__country", "requester")
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
-
-
-def consent_for(*, actor: Any, consent_id: int | str) -> ContactConsent:
-    """One consent of the actor's own directory entry (404 otherwise)."""
-    person = own_person(actor)
-    found = ContactConsent.objects.filter(pk=consent_id, person=person).first() if person is not None else None
-    if found is None:
-        raise Http404
-    return found
-
-
-def is_current(consent: ContactConsent, today: date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return consent.withdrawn_at is None and consent.given_on <= today and (consent.valid_until is None or consent.valid_until >= today)
-
-
-def grant_active(request: ContactRequest, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return request.status == ContactRequest.Status.APPROVED and request.expires_at is not None and request.expires_at > now

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from carnet.core.access import allowed
 from carnet.core.errors import DomainError
+from carnet.directory import selectors as reads
 from carnet.directory import services_contacts as contacts
 from carnet.directory.models import ContactRequest, Person, Visibility
 from carnet.directory.policies import DirectoryAction, DirectoryPolicy
@@ -149,11 +150,11 @@ def contact_request_new(request: HttpRequest, person_id: uuid.UUID) -> HttpRespo
 def _requests_page(request: HttpRequest, bound: tuple[uuid.UUID, forms.Form] | None = None, status: int = 200) -> HttpResponse:
     actor = request.user
     now = timezone.now()
-    asked = [{"request": r, "active": contacts.grant_active(r, now)} for r in contacts.requests_asked_by(actor)]
+    asked = [{"request": r, "active": reads.grant_active(r, now)} for r in reads.requests_asked_by(actor)]
     context = {
         "asked": asked,
-        "to_decide": list(contacts.requests_to_decide(actor)),
-        "grants": list(contacts.grants_to_manage(actor)),
+        "to_decide": list(reads.requests_to_decide(actor)),
+        "grants": list(reads.grants_to_manage(actor)),
         "refused_id": bound[0] if bound else None,
         "problems": _problems(bound[1]) if bound else [],
         "pending": ContactRequest.Status.PENDING,
@@ -179,7 +180,7 @@ def _back(request: HttpRequest) -> str:
 @require_POST
 def contact_request_decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """Approve or decline a pending request (the person, or the NCP of their country)."""
-    asked = contacts.request_for(actor=request.user, request_id=request_id)
+    asked = reads.request_for(actor=request.user, request_id=request_id)
     if not DirectoryPolicy.can(request.user, DirectoryAction.DECIDE_REQUEST, asked):
         raise PermissionDenied
     form = DecideForm(request.POST)
@@ -207,7 +208,7 @@ def contact_request_decide(request: HttpRequest, request_id: uuid.UUID) -> HttpR
 @require_POST
 def contact_request_withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """The requester takes back a request that has not been answered."""
-    asked = contacts.request_for(actor=request.user, request_id=request_id)
+    asked = reads.request_for(actor=request.user, request_id=request_id)
     if asked.requester_id != request.user.pk:
         raise PermissionDenied
     form = forms.Form(request.POST)
@@ -224,7 +225,7 @@ def contact_request_withdraw(request: HttpRequest, request_id: uuid.UUID) -> Htt
 @require_POST
 def contact_grant_revoke(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """End an approved grant now (the person, or the NCP of their country)."""
-    asked = contacts.request_for(actor=request.user, request_id=request_id)
+    asked = reads.request_for(actor=request.user, request_id=request_id)
     if not DirectoryPolicy.can(request.user, DirectoryAction.DECIDE_REQUEST, asked):
         raise PermissionDenied
     form = forms.Form(request.POST)
@@ -255,7 +256,7 @@ VISIBILITY_EXPLANATIONS = {
 
 
 def _mine_page(request: HttpRequest, bound: tuple[str, forms.Form] | None = None, status: int = 200) -> HttpResponse:
-    person = contacts.own_person(request.user)
+    person = reads.own_person(request.user)
     if person is None:
         return render(request, "directory/contacts/mine.html", {"person": None}, status=status)
     card = card_for(request.user, person)
@@ -279,7 +280,7 @@ def _mine_page(request: HttpRequest, bound: tuple[str, forms.Form] | None = None
         )
     today = timezone.localdate()
     consents = [
-        {"consent": c, "current": contacts.is_current(c, today), "fields": [contacts.FIELD_LABELS.get(f, f) for f in c.fields]}
+        {"consent": c, "current": reads.is_current(c, today), "fields": [contacts.FIELD_LABELS.get(f, f) for f in c.fields]}
         for c in person.consents.all()
     ]
     consent_form = bound[1] if bound and bound[0] == "consent" else ConsentForm()
@@ -288,7 +289,7 @@ def _mine_page(request: HttpRequest, bound: tuple[str, forms.Form] | None = None
         "rows": rows,
         "consents": consents,
         "consent_form": consent_form,
-        "grants": list(contacts.grants_to_manage(request.user).filter(person=person)),
+        "grants": list(reads.grants_to_manage(request.user).filter(person=person)),
         "problems": _problems(bound[1]) if bound else [],
         "refused": bound[0] if bound else "",
         "explanations": VISIBILITY_EXPLANATIONS,
@@ -304,7 +305,7 @@ def my_contacts(request: HttpRequest) -> HttpResponse:
 
 
 def _own(request: HttpRequest) -> Person:
-    person = contacts.own_person(request.user)
+    person = reads.own_person(request.user)
     if person is None:
         raise Http404
     return person
@@ -365,7 +366,7 @@ def my_consent_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def my_consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
     """Withdraw one of my consents; what it no longer covers is narrowed at once."""
-    consent = contacts.consent_for(actor=request.user, consent_id=consent_id)
+    consent = reads.consent_for(actor=request.user, consent_id=consent_id)
     form = forms.Form(request.POST)
     results: list[contacts.Withdrawal] = []
     refused = _attempt(form, lambda: results.append(contacts.consent_withdraw(actor=request.user, consent=consent)))
