@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from carnet.accounts.api import router as accounts_router
+from carnet.actionplan.api import router as actionplan_router
 from carnet.api.auth import SIGNED_IN, docs_access
 from carnet.assessments.api import router as assessments_router
 from carnet.audit.api import router as audit_router
@@ -18,6 +19,9 @@ from carnet.core.api import router as core_router
 from carnet.core.errors import DomainError
 from carnet.directory.api import router as directory_router
 from carnet.directory.api_contacts import router as directory_contacts_router
+from carnet.events.api import router as events_router
+from carnet.library.api import router as library_router
+from carnet.library.api_search import router as library_search_router
 from carnet.portal.api import router as portal_router
 from carnet.referrals.api import router as referrals_router
 
@@ -40,6 +44,10 @@ api.add_router("/", referrals_router)
 api.add_router("/", directory_router)
 api.add_router("/", directory_contacts_router)
 api.add_router("/", portal_router)
+api.add_router("/library", library_router)
+api.add_router("/library", library_search_router)
+api.add_router("/", events_router)
+api.add_router("/", actionplan_router)
 
 
 @api.exception_handler(DomainError)

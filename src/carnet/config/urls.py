@@ -24,6 +24,9 @@ urlpatterns += i18n_patterns(
     path("assessments/", include("carnet.assessments.urls")),
     path("referrals/", include("carnet.referrals.urls")),
     path("directory/", include("carnet.directory.urls")),
+    path("library/", include("carnet.library.urls")),
+    path("events/", include("carnet.events.urls")),
+    path("plan/", include("carnet.actionplan.urls")),
     path("", include("carnet.portal.urls")),
     prefix_default_language=True,
 )

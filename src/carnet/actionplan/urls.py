@@ -1,0 +1,4 @@
+from carnet.actionplan import views
+
+app_name = "actionplan"
+urlpatterns = [*views.urlpatterns]

@@ -1,0 +1,5 @@
+"""Plan of Action pages (being built)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""API routes (being built)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Event pages (being built)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,4 @@
+from carnet.library.views import browse, bundle, resources
+
+app_name = "library"
+urlpatterns = [*browse.urlpatterns, *resources.urlpatterns, *bundle.urlpatterns]
