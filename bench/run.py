@@ -88,6 +88,13 @@ def main() -> int:
     failed = network.main() != 0 or failed
     # ---- end of the public portal and the network directory ----
 
+    # ---- the library: search over 10,000 resources (SQLite and PostgreSQL) and the offline bundle: bench/library.py ----
+    print()
+    import library  # bench/library.py, next to this file
+
+    failed = library.main() != 0 or failed
+    # ---- end of the library ----
+
     print(f"\nbench took {time.monotonic() - began:.0f} s")
     return 1 if failed else 0
 

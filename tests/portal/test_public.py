@@ -85,7 +85,7 @@ def test_home_shows_the_latest_news_the_priorities_and_an_empty_events_slot(clie
     assert "Annual meeting of the working group (demo)" in html
     assert html.count('href="/en/priorities/') == 5
     assert '<h2 id="events-heading">Upcoming events</h2>' in html
-    assert "No events are listed yet." in html
+    assert "No events are planned at the moment." in html  # the events themselves: tests/events/test_feeds.py
 
 
 def test_the_map_titles_say_the_status_in_text(client, portal):

@@ -277,7 +277,8 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # the proxy in front caps the request body at the same size (docs/decisions/0005).
 CARNET_CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CARNET_CASE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
-FILE_UPLOAD_MAX_MEMORY_SIZE = CARNET_CASE_UPLOAD_MAX_BYTES + 1024 * 1024
+CARNET_LIBRARY_UPLOAD_MAX_BYTES = int(os.environ.get("CARNET_LIBRARY_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(CARNET_CASE_UPLOAD_MAX_BYTES, CARNET_LIBRARY_UPLOAD_MAX_BYTES) + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE
 
 # --- E-mail ----------------------------------------------------------------------

@@ -20,6 +20,8 @@ from carnet.core.models import NcpStatus
 from carnet.core.selectors import country_list, priority_list
 from carnet.directory.models import NetworkRoleKind, Person
 from carnet.directory.visibility import is_member
+from carnet.events.models import EventStatus
+from carnet.events.selectors import EventFilters, event_list_for, upcoming_for
 from carnet.portal.models import PriorityPage
 from carnet.portal.reading import (
     HOME_NEWS,
@@ -40,6 +42,8 @@ from carnet.portal.reading import (
 )
 from carnet.portal.selectors import published
 
+HOME_EVENTS = 5  # the next events on the home page (and on a country's page)
+
 
 @public
 @require_safe
@@ -56,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "statuses": NcpStatus,
             "operational_count": sum(1 for c in countries if c.ncp_status == NcpStatus.OPERATIONAL),
             "news": news_entries(list(published_news()[:HOME_NEWS]), language),
+            "events": upcoming_for(request.user, HOME_EVENTS),
         },
     )
 
@@ -81,6 +86,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
             "ncps": contacts(request.user, ncps),
             "ncp_organisations": sorted({name for name in (organisation_name(p) for p in ncps) if name}),
             "coordinators": contacts(request.user, people_in_role(member, NetworkRoleKind.NATIONAL_COORDINATOR)),
+            "events": list(event_list_for(request.user, EventFilters(country=member.code)).exclude(status=EventStatus.DRAFT)[:HOME_EVENTS]),
         },
     )
 
