@@ -131,7 +131,7 @@ def test_the_european_commission_has_a_page_too(client, portal):
 def test_a_page_without_any_content_still_renders(client, db):
     html = _html(client, "/en/countries/ee/")
     assert "<h1>Estonia</h1>" in html
-    assert "Resources and events of Estonia will appear here." in html
+    assert "The library has no resources on this yet." in html
 
 
 def test_drafts_and_texts_in_review_never_reach_the_public(client, portal):
@@ -410,3 +410,38 @@ def test_the_news_list_and_feed_read_their_texts_in_one_query_whatever_their_num
     # then the page and the feed show them without a query more
     assert "More news 2" in _html(client, "/en/news/")
     assert counts() == before
+
+
+def test_country_and_priority_pages_list_the_library_resources_the_reader_may_see(client, client_as, portal):
+    from carnet.library.models import Visibility as LibraryVisibility
+    from tests.library.factories import published_resource
+
+    # given a public and a member-only resource about Lithuania and unaccompanied children, and one about Sweden
+    lithuania = Country.objects.filter(code__in=["LT"])
+    topic = Priority.objects.filter(number=2)
+    published_resource(
+        slug="lt-public", titles={"en": "Lithuanian guideline", "ru": "Литовское руководство"}, countries=lithuania, priorities=topic
+    )
+    published_resource(
+        slug="lt-members",
+        titles={"en": "Lithuanian notes", "ru": "Литовские заметки"},
+        countries=lithuania,
+        priorities=topic,
+        visibility=LibraryVisibility.MEMBERS,
+    )
+    published_resource(
+        slug="se-public", titles={"en": "Swedish guideline", "ru": "Шведское руководство"}, countries=Country.objects.filter(code="SE")
+    )
+    priority_path = f"/en/priorities/{topic.get().slug}/"
+    # when the public reads Lithuania's page (in Russian) and the priority's page
+    country_html = _html(client, "/ru/countries/lt/")
+    priority_html = _html(client, priority_path)
+    # then each lists the public resource about it, in the reader's language, and nothing else
+    assert "Литовское руководство" in country_html
+    assert "Литовские заметки" not in country_html
+    assert "Шведское руководство" not in country_html
+    assert 'href="/ru/library/?country=LT"' in country_html
+    assert "Lithuanian guideline" in priority_html
+    assert "Lithuanian notes" not in priority_html
+    # and a network member sees the member-only one too
+    assert "Lithuanian notes" in _html(client_as("member-fi"), priority_path)

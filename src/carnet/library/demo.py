@@ -16,7 +16,9 @@ are); ``reset`` removes exactly these resources and their stored files.
 from __future__ import annotations
 
 import html
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,7 +28,8 @@ from carnet.accounts.models import Role, User
 from carnet.assessments.models import Instrument
 from carnet.core.models import Country, Priority
 from carnet.core.pdf import render_pdf
-from carnet.library.models import Audience, Licence, Resource, ResourceKind, ResourceRevision, ResourceVersion, Visibility
+from carnet.library.bundle import build_bundle, bundle_record, latest_public_bundle
+from carnet.library.models import Audience, Bundle, Licence, Resource, ResourceKind, ResourceRevision, ResourceVersion, Visibility
 from carnet.library.services import resource_create, version_publish, version_save
 
 EDITOR = "secretariat"
@@ -340,6 +343,12 @@ def load(*, out: TextIO, **_options: Any) -> None:
         f"Library demo content: {len(RESOURCES)} resources in English and Russian with PDF files "
         "(one member-only, one for NCPs only; synthetic).\n"
     )
+    if latest_public_bundle() is None:
+        # The library page offers the latest public offline bundle: build the first one, as `carnet bundle` would.
+        with tempfile.TemporaryDirectory() as scratch:
+            result = build_bundle(out_path=Path(scratch) / "library.zip", languages=["en", "ru"], visibility=Visibility.PUBLIC)
+            bundle_record(actor=None, result=result)
+        out.write(f"Library offline bundle: {result.resources} public resources in English and Russian, offered on the library page.\n")
 
 
 @transaction.atomic
@@ -352,6 +361,9 @@ def reset(*, out: TextIO) -> None:
     for version in ResourceVersion.objects.filter(resource__in=resources, published_revision__isnull=False):
         unindex_version(version)
     Resource.objects.filter(pk__in=[resource.pk for resource in resources]).delete()
+    # The offline bundles were built from the demo content: they go with it.
+    files |= set(Bundle.objects.values_list("file", flat=True))
+    Bundle.objects.all().delete()
 
     def delete_files() -> None:
         from django.core.files.storage import default_storage

@@ -22,6 +22,8 @@ from carnet.directory.models import NetworkRoleKind, Person
 from carnet.directory.visibility import is_member
 from carnet.events.models import EventStatus
 from carnet.events.selectors import EventFilters, event_list_for, upcoming_for
+from carnet.library.search import SearchFilters
+from carnet.library.search import search as library_search
 from carnet.portal.models import PriorityPage
 from carnet.portal.reading import (
     HOME_NEWS,
@@ -43,6 +45,15 @@ from carnet.portal.reading import (
 from carnet.portal.selectors import published
 
 HOME_EVENTS = 5  # the next events on the home page (and on a country's page)
+PAGE_RESOURCES = 5  # the latest library resources on a country's or a priority's page
+
+
+def latest_resources(request: HttpRequest, filters: SearchFilters) -> list[object]:
+    """The newest library resources the reader may see about a country or a priority (their language first)."""
+    found = library_search(
+        actor=request.user, language=translation.get_language(), filters=filters, per_page=PAGE_RESOURCES, with_facets=False
+    )
+    return list(found.hits)
 
 
 @public
@@ -87,6 +98,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
             "ncp_organisations": sorted({name for name in (organisation_name(p) for p in ncps) if name}),
             "coordinators": contacts(request.user, people_in_role(member, NetworkRoleKind.NATIONAL_COORDINATOR)),
             "events": list(event_list_for(request.user, EventFilters(country=member.code)).exclude(status=EventStatus.DRAFT)[:HOME_EVENTS]),
+            "resources": latest_resources(request, SearchFilters(country=member.code)),
         },
     )
 
@@ -116,6 +128,7 @@ def priority(request: HttpRequest, slug: str) -> HttpResponse:
                 {"name": person.full_name, "organisation": organisation_name(person), "url": profile_url(person) if links else None}
                 for person in group
             ],
+            "resources": latest_resources(request, SearchFilters(topic=item.slug)),
         },
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
+from django.test import override_settings
 from django.utils.module_loading import module_has_submodule
 
 
@@ -24,6 +25,9 @@ class Command(BaseCommand):
                 module = import_module(f"{name}.demo")
                 if hasattr(module, "reset"):
                     module.reset(out=self.stdout)
-        for name in modules:
-            import_module(f"{name}.demo").load(out=self.stdout)
+        # The demo's people are synthetic (addresses at .invalid) and nobody waits for their e-mails
+        # (registration approvals, referral notices): they go nowhere instead of filling the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for name in modules:
+                import_module(f"{name}.demo").load(out=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
