@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,7 +37,7 @@ from carnet.actionplan.selectors import (
 )
 from carnet.actionplan.services import action_create, action_update_status
 from carnet.core.access import allowed, public, signed_in
-from carnet.core.errors import DomainError
+from carnet.core.forms import run_service
 from carnet.library.models import Resource
 from carnet.library.policies import LibraryPolicy
 
@@ -50,20 +50,7 @@ def _language() -> str:
 
 
 def _attempt(form: forms.Form, act: Callable[[], Any], aliases: dict[str, str] | None = None) -> int | None:
-    """Run a service for a valid form: ``None`` on success, else the refusal is on the form and its HTTP status returned."""
-    aliases = aliases or {}
-    try:
-        act()
-    except ValidationError as error:
-        problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        for field, texts in problems.items():
-            name = aliases.get(field, field)
-            form.add_error(name if name in form.fields else None, texts)
-        return 400
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return error.status
-    return None
+    return run_service(form, act, aliases=aliases)
 
 
 def _chart(counts: dict[str, int]) -> str:

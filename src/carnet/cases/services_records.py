@@ -47,6 +47,7 @@ from carnet.cases.policies import CaseAction, CasePolicy
 from carnet.cases.services import case_anonymise, touch_case
 from carnet.core.crypto import CryptoError, decrypt_bytes, decrypt_field, encrypt, encrypt_field
 from carnet.core.errors import DomainError
+from carnet.core.files import read_limited
 
 logger = logging.getLogger(__name__)
 
@@ -184,20 +185,6 @@ def _extension(name: str) -> str:
     return ext.lower() if dot else ""
 
 
-def _read_limited(file: IO[bytes], limit: int) -> bytes:
-    """At most ``limit + 1`` bytes: enough to know a file is too big without reading all of it."""
-    if hasattr(file, "seek"):
-        file.seek(0)
-    chunks, total = [], 0
-    while total <= limit:
-        chunk = file.read(min(64 * 1024, limit + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
 def check_upload(*, filename: str, content: bytes) -> FileFormat:
     """The file's format if it may be stored; a :class:`ValidationError` on ``file`` with a clear message otherwise."""
     limit = upload_max_bytes()
@@ -321,7 +308,7 @@ def document_upload(*, actor: Any, case: Case, file: IO[bytes], filename: str, k
     limit = upload_max_bytes()
     if isinstance(size, int) and size > limit:  # refuse before reading a byte
         raise ValidationError({"file": _("The file is larger than %(max)s MB, the most carnet accepts.") % {"max": megabytes(limit)}})
-    content = _read_limited(file, limit)
+    content = read_limited(file, limit)
     found = check_upload(filename=name, content=content)
     written: str | None = None
     try:

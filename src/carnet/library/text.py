@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
+
+from carnet.core import safehtml
 
 ALLOWED_TAGS = {
     "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i", "a", "blockquote",
@@ -83,47 +84,6 @@ def render_markdown(md: str) -> str:
     return clean_html(_raw_html(md))
 
 
-class _Tokens(HTMLParser):
-    """What HTML means, not how it is spelt: start tags with their attributes, and text (entities decoded).
-
-    End tags, comments and ``rel`` on links are left out: the cleaner closes open tags, drops
-    comments and adds ``rel``, none of which loses anything the author meant.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tokens: list[tuple[str, ...]] = []
-        self._text: list[str] = []
-
-    def _flush(self) -> None:
-        if self._text:
-            text = "".join(self._text)
-            if text.strip():
-                self.tokens.append(("text", " ".join(text.split())))
-            self._text = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._flush()
-        kept = sorted((name, value or "") for name, value in attrs if not (tag == "a" and name == "rel"))
-        self.tokens.append(("tag", tag, *(f"{name}={value}" for name, value in kept)))
-
-    handle_startendtag = handle_starttag
-
-    def handle_data(self, data: str) -> None:
-        self._text.append(data)
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-def _tokens(markup: str) -> list[tuple[str, ...]]:
-    parser = _Tokens()
-    parser.feed(markup)
-    parser.close()
-    return parser.tokens
-
-
 def is_clean_markdown(md: str) -> bool:
     """True when cleaning the rendered Markdown removes nothing that means something.
 
@@ -132,28 +92,12 @@ def is_clean_markdown(md: str) -> bool:
     any scheme other than http, https and mailto.
     """
     raw = _raw_html(md)
-    return _tokens(clean_html(raw)) == _tokens(raw)
+    return safehtml.loses_nothing(raw, clean_html(raw))
 
 
 def refused_parts(md: str) -> list[str]:
     """The tags, attributes and URL schemes of ``md`` that cleaning would remove, for the editor's message."""
-    found: list[str] = []
-    for token in _tokens(_raw_html(md)):
-        if token[0] != "tag":
-            continue
-        tag = token[1]
-        if tag not in ALLOWED_TAGS:
-            found.append(f"<{tag}>")
-            continue
-        for attribute in token[2:]:
-            name, _sep, value = attribute.partition("=")
-            if name not in ALLOWED_ATTRIBUTES.get(tag, set()):
-                found.append(f"{name}=")
-            elif name in {"href", "src"} and ":" in value.split("/", 1)[0]:
-                scheme = value.split(":", 1)[0].strip().lower()
-                if scheme not in URL_SCHEMES:
-                    found.append(f"{scheme}:")
-    return list(dict.fromkeys(found))
+    return safehtml.not_allowed(_raw_html(md), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES)
 
 
 _BLOCK_END = re.compile(r"(</(?:p|li|h[1-6]|tr|td|th|blockquote|pre|table|caption)>|<br\s*/?>|<hr\s*/?>)", re.IGNORECASE)

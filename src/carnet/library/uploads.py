@@ -19,13 +19,15 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+
+from carnet.core.files import read_limited
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 PDF_MAX_PAGES = 300  # pages read for search text
@@ -66,20 +68,6 @@ def max_bytes() -> int:
 
 def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
-
-
-def _read_limited(file: IO[bytes] | Any, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes: enough to know a file is too big without reading all of it."""
-    if hasattr(file, "seek"):
-        file.seek(0)
-    chunks, total = [], 0
-    while total <= limit:
-        chunk = file.read(min(64 * 1024, limit + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
 
 
 def _too_big(limit: int) -> ValidationError:
@@ -153,7 +141,7 @@ def check_upload(uploaded_file: Any) -> CheckedFile:
     declared = getattr(uploaded_file, "size", None)
     if declared is not None and declared > limit:
         raise _too_big(limit)
-    content = _read_limited(uploaded_file, limit)
+    content = read_limited(uploaded_file, limit)
     if len(content) > limit:
         raise _too_big(limit)
     if not content:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any, cast
 
 from django.conf import settings
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from carnet.audit.models import AuditEntry
 from carnet.audit.services import record
+from carnet.core import safehtml
 from carnet.core.errors import Conflict
 from carnet.core.models import Country, Priority
 from carnet.portal import richtext
@@ -264,71 +264,12 @@ def last_send_back(obj: models.Model, language: str) -> AuditEntry | None:
 # --- rich text ------------------------------------------------------------------------------
 
 
-class _Tokens(HTMLParser):
-    """What HTML means, not how it is spelt: tags with their attributes, and text (entities decoded).
-
-    End tags, comments and ``rel`` on links are left out: the cleaner closes open tags, drops
-    comments and adds ``rel="noopener noreferrer"`` to links, none of which loses anything.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tokens: list[tuple[str, ...]] = []
-        self.text: list[str] = []
-
-    def _flush(self) -> None:
-        if self.text:
-            self.tokens.append(("text", "".join(self.text)))
-            self.text = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._flush()
-        kept = sorted((name, value or "") for name, value in attrs if not (tag == "a" and name == "rel"))
-        self.tokens.append(("tag", tag, *(f"{name}={value}" for name, value in kept)))
-
-    handle_startendtag = handle_starttag
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-def _tokens(html: str) -> list[tuple[str, ...]]:
-    parser = _Tokens()
-    parser.feed(html)
-    parser.close()
-    return parser.tokens
-
-
-def _not_allowed(html: str) -> list[str]:
-    """The tags and attributes of ``html`` that the cleaner would remove, for the editor's message."""
-    found: list[str] = []
-    for token in _tokens(html):
-        if token[0] != "tag":
-            continue
-        tag = token[1]
-        if tag not in richtext.ALLOWED_TAGS:
-            found.append(f"<{tag}>")
-            continue
-        for attribute in token[2:]:
-            name, _sep, value = attribute.partition("=")
-            allowed = richtext.ALLOWED_ATTRIBUTES.get(tag, set())
-            if name not in allowed:
-                found.append(f"{name}=")
-            elif name == "href" and ":" in value and value.split(":", 1)[0].strip().lower() not in richtext.URL_SCHEMES:
-                found.append(f"{value.split(':', 1)[0].strip().lower()}:")
-    return list(dict.fromkeys(found))
-
-
 def clean_rich_text(html: str, *, label: str) -> str:
     """The cleaned HTML, or a ValidationError when cleaning would remove anything that means something."""
     cleaned = richtext.clean(html)
-    if _tokens(cleaned) == _tokens(html):
+    if safehtml.loses_nothing(html, cleaned):
         return cleaned
-    found = _not_allowed(html)
+    found = safehtml.not_allowed(html, tags=richtext.ALLOWED_TAGS, attributes=richtext.ALLOWED_ATTRIBUTES, url_schemes=richtext.URL_SCHEMES)
     if found:
         message = _(
             "%(field)s contains HTML that is not allowed (%(found)s). Scripts, styles, event attributes and tags other "

@@ -15,7 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from carnet.core.access import allowed
-from carnet.core.errors import DomainError
+from carnet.core.forms import run_service
 from carnet.directory import selectors as reads
 from carnet.directory import services_contacts as contacts
 from carnet.directory.models import ContactRequest, Person, Visibility
@@ -83,19 +83,7 @@ class ConsentForm(forms.Form):
 
 
 def _attempt(form: forms.Form, act: Callable[[], Any], aliases: dict[str, str] | None = None) -> int | None:
-    """Run a service for a valid form: ``None`` on success, else the refusal is on the form and its status returned."""
-    try:
-        act()
-    except ValidationError as error:
-        problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        for name, texts in problems.items():
-            name = (aliases or {}).get(name, name)
-            form.add_error(name if name in form.fields else None, texts)
-        return 400
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return error.status
-    return None
+    return run_service(form, act, aliases=aliases)
 
 
 def _problems(form: forms.Form | None) -> list[str]:

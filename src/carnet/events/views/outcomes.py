@@ -17,7 +17,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,7 +32,7 @@ from carnet.actionplan.models import Action
 from carnet.actionplan.policies import ActionPlanAction, ActionPlanPolicy
 from carnet.actionplan.selectors import text_in
 from carnet.core.access import allowed, public
-from carnet.core.errors import DomainError
+from carnet.core.forms import run_service
 from carnet.core.pdf import inline_stylesheet, render_pdf
 from carnet.events.forms_outcomes import CloseForm, LinkActionForm, MakeActionForm, OutcomeFilterForm, OutcomeForm, text_field_name
 from carnet.events.models import Event, Outcome, OutcomeKind
@@ -72,19 +72,7 @@ def _language() -> str:
 
 
 def _attempt(form: forms.Form, act: Callable[[], Any]) -> int | None:
-    """Run a service for a valid form: ``None`` on success, else the refusal is on the form and its HTTP status returned."""
-    try:
-        act()
-    except ValidationError as error:
-        problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        for field, texts in problems.items():
-            name = ALIASES.get(field, field)
-            form.add_error(name if name in form.fields else None, texts)
-        return 400
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return error.status
-    return None
+    return run_service(form, act, aliases=ALIASES)
 
 
 def _managed_event(request: HttpRequest, slug: str) -> Event:

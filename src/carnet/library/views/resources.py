@@ -21,8 +21,6 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -34,7 +32,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from carnet.accounts.models import User
 from carnet.core.access import allowed, public
-from carnet.core.errors import DomainError
+from carnet.core.forms import run_service
 from carnet.library import selectors, services
 from carnet.library.forms import ResourceForm, StepForm, VersionForm
 from carnet.library.models import Resource, ResourceRevision, ResourceVersion, Status, Visibility
@@ -56,22 +54,7 @@ def _content_language(language: str) -> str:
 
 
 def _refusal(form: Any, act: Callable[[], Any]) -> int | None:
-    """Run ``act`` in one transaction; on a refusal put the reason on the form and return the HTTP status."""
-    try:
-        with transaction.atomic():
-            act()
-    except ValidationError as error:
-        problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        for field, texts in problems.items():
-            form.add_error(field if field in form.fields else None, texts)
-        return 400
-    except PermissionDenied:
-        form.add_error(None, _("You may not take this step."))
-        return 403
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return error.status
-    return None
+    return run_service(form, act, catch_denied=True)
 
 
 # --- the public page -----------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from carnet.accounts.models import User
 from carnet.core.access import allowed
-from carnet.core.errors import DomainError
+from carnet.core.forms import run_service
 from carnet.core.models import Country, Priority
 from carnet.portal import services
 from carnet.portal.forms import ContentForm, KeyFactForm, NewsCreateForm, RestoreForm
@@ -86,19 +86,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _refusal(form: Any, act: Callable[[], Any]) -> int | None:
-    """Run ``act`` in one transaction; on a refusal put the reason on the form and return the HTTP status."""
-    try:
-        with transaction.atomic():
-            act()
-    except ValidationError as error:
-        problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        for field, texts in problems.items():
-            form.add_error(field if field in form.fields else None, texts)
-        return 400
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return error.status
-    return None
+    return run_service(form, act)
 
 
 def _edit_url(obj: models.Model, language: str) -> str:

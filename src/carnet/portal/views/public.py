@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from carnet.core.access import public
@@ -48,12 +49,13 @@ HOME_EVENTS = 5  # the next events on the home page (and on a country's page)
 PAGE_RESOURCES = 5  # the latest library resources on a country's or a priority's page
 
 
-def latest_resources(request: HttpRequest, filters: SearchFilters) -> list[object]:
-    """The newest library resources the reader may see about a country or a priority (their language first)."""
+def latest_resources(request: HttpRequest, filters: SearchFilters) -> dict[str, object]:
+    """The newest library resources the reader may see about a country or a priority (their language first),
+    and the address of the library filtered the same way."""
     found = library_search(
         actor=request.user, language=translation.get_language(), filters=filters, per_page=PAGE_RESOURCES, with_facets=False
     )
-    return list(found.hits)
+    return {"resources": list(found.hits), "resources_url": f"{reverse('library:index')}?{urlencode(filters.as_params())}"}
 
 
 @public
@@ -98,8 +100,8 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
             "ncp_organisations": sorted({name for name in (organisation_name(p) for p in ncps) if name}),
             "coordinators": contacts(request.user, people_in_role(member, NetworkRoleKind.NATIONAL_COORDINATOR)),
             "events": list(event_list_for(request.user, EventFilters(country=member.code)).exclude(status=EventStatus.DRAFT)[:HOME_EVENTS]),
-            "resources": latest_resources(request, SearchFilters(country=member.code)),
-        },
+        }
+        | latest_resources(request, SearchFilters(country=member.code)),
     )
 
 
@@ -128,8 +130,8 @@ def priority(request: HttpRequest, slug: str) -> HttpResponse:
                 {"name": person.full_name, "organisation": organisation_name(person), "url": profile_url(person) if links else None}
                 for person in group
             ],
-            "resources": latest_resources(request, SearchFilters(topic=item.slug)),
-        },
+        }
+        | latest_resources(request, SearchFilters(topic=item.slug)),
     )
 
 
