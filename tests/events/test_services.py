@@ -398,6 +398,32 @@ def test_registration_only_within_its_window(opens: int | None, closes: int | No
         assert AuditEntry.objects.count() == audit_before
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "over"),
+    [
+        pytest.param({"days_ahead": -1}, True, id="timed-yesterday"),
+        pytest.param({"all_day": True, "days_ahead": -1}, True, id="all-day-yesterday"),
+        pytest.param({"all_day": True, "days_ahead": 0}, False, id="all-day-today"),
+        pytest.param({"days_ahead": 1}, False, id="timed-tomorrow"),
+    ],
+)
+def test_an_event_that_is_over_takes_no_registrations_even_without_a_closing_date(kwargs: dict[str, Any], *, over: bool) -> None:
+    # given an event without a registration window, held yesterday, today or tomorrow
+    e = event(**kwargs)
+    user = member()
+    audit_before = AuditEntry.objects.count()
+    if not over:
+        services.registration_create(actor=user, event=e)
+        assert Registration.objects.filter(event=e, user=user).count() == 1
+        return
+    # when someone registers after it ended: refused, and nothing is written
+    with pytest.raises(DomainError) as refused:
+        services.registration_create(actor=user, event=e)
+    assert refused.value.code == "event_over"
+    assert Registration.objects.filter(event=e).count() == 0
+    assert AuditEntry.objects.count() == audit_before
+
+
 def test_capacity_counts_places_held_and_frees_them_on_cancel_or_decline() -> None:
     # given an event with two places
     e = event(capacity=2)

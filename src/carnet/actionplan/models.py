@@ -44,7 +44,7 @@ class Action(TranslatableModel):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = _("action")
+        verbose_name = pgettext_lazy("plan of action", "action")
         verbose_name_plural = _("actions")
 
     def __str__(self) -> str:

@@ -235,7 +235,12 @@ class Outcome(TranslatableModel):
         "core.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("committed by (state)")
     )
     action = models.ForeignKey(
-        "actionplan.Action", on_delete=models.PROTECT, null=True, blank=True, related_name="outcomes", verbose_name=_("action")
+        "actionplan.Action",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcomes",
+        verbose_name=pgettext_lazy("plan of action", "action"),
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -592,9 +592,20 @@ def _check_capacity(event: Event) -> None:
         raise Conflict(str(_("The event is full: all %(capacity)s places are taken.") % {"capacity": event.capacity}), code="full")
 
 
+def event_over(event: Event, now: dt.datetime | None = None) -> bool:
+    """True once the event has ended (a timed event at its end, an all-day one after its last day in its own zone)."""
+    now = now or timezone.now()
+    if not event.all_day and event.end is not None:
+        return bool(now >= event.end)
+    day_after = dt.datetime.combine(event.end_date + dt.timedelta(days=1), dt.time.min, tzinfo=ZoneInfo(event.timezone))
+    return now >= day_after
+
+
 def _check_window(event: Event) -> None:
     now = timezone.now()
     zone = ZoneInfo(event.timezone)
+    if event_over(event, now):
+        raise DomainError(str(_("The event is over: registration is closed.")), code="event_over")
     if event.registration_opens is not None and now < event.registration_opens:
         when = event.registration_opens.astimezone(zone)
         raise DomainError(

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from carnet.core.access import public, signed_in
-from carnet.events import selectors
+from carnet.events import selectors, services
 from carnet.events.forms import RegistrationForm, language_label
 from carnet.events.models import HOLDS_PLACE, Event, EventKind, EventStatus, OrganiserRole
 from carnet.events.policies import EventAction, EventPolicy, may_manage
@@ -75,7 +75,7 @@ def registration_state(request: HttpRequest, event: Event) -> dict[str, Any]:
     state = "open"
     if event.status == EventStatus.CANCELLED:
         state = "cancelled"
-    elif event.closed_at is not None:
+    elif event.closed_at is not None or services.event_over(event, now):
         state = "closed_event"
     elif event.status == EventStatus.DRAFT:
         state = "draft"
