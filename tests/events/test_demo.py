@@ -95,7 +95,10 @@ def test_the_fourth_ncp_meeting_and_its_outcomes(demo_users: dict[str, User]) ->
     ]
     assert all(o.kind == OutcomeKind.ACTION_AREA for o in outcomes)
     assert all(o.safe_translation_getter("text", language_code="ru", any_language=False) for o in outcomes)
-    assert [o.action_id is not None for o in outcomes] == [False, True, False]
+    assert [o.action_id is not None for o in outcomes] == [False, True, True]
+    # the return guidelines are proposed; identifying children exploited in criminality is under way
+    assert [o.action.status for o in outcomes[1:]] == ["proposed", "in_progress"]
+    assert outcomes[2].action.updates.filter(status="in_progress").exists()
 
 
 def test_the_other_seed_events_and_the_upcoming_ones(demo_users: dict[str, User]) -> None:

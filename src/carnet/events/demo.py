@@ -26,7 +26,8 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from carnet.accounts.models import User
-from carnet.actionplan.models import Action
+from carnet.actionplan.models import Action, ActionStatus
+from carnet.actionplan.services import action_update_status
 from carnet.audit.services import record
 from carnet.core.models import Country, Priority
 from carnet.directory.models import Organisation
@@ -45,6 +46,7 @@ from carnet.events.models import (
     RegistrationStatus,
 )
 from carnet.events.services_outcomes import outcome_add, outcome_make_action
+from carnet.library.models import Resource
 
 EDITOR = "secretariat"
 PARTICIPANT = "member-fi"
@@ -273,6 +275,8 @@ NCP_OUTCOMES = [
     ),
 ]
 NCP_OUTCOME_TO_ACTION = 1  # the guidelines on return become an action of the Plan of Action
+NCP_OUTCOME_IN_PROGRESS = 2  # identifying children exploited in criminality: an action already under way
+EVIDENCE_RESOURCE = "demo-identification-of-child-victims"  # the library demo's guideline (carnet.library.demo)
 
 
 def _future_events(today: dt.date) -> list[DemoEvent]:
@@ -424,6 +428,18 @@ def _outcomes(actor: User, event: Event, priority: Priority | None) -> None:
     chosen = outcomes[NCP_OUTCOME_TO_ACTION] if len(outcomes) > NCP_OUTCOME_TO_ACTION else None
     if chosen is not None and chosen.action_id is None:
         outcome_make_action(actor=actor, outcome=chosen)
+    # A second one is already under way, with the library's guideline as its evidence; the first is left
+    # as it was recorded, so the meeting page shows all three states: not in the plan, proposed, in progress.
+    started = outcomes[NCP_OUTCOME_IN_PROGRESS] if len(outcomes) > NCP_OUTCOME_IN_PROGRESS else None
+    if started is not None and started.action_id is None:
+        action = outcome_make_action(actor=actor, outcome=started)
+        action_update_status(
+            actor=actor,
+            action=action,
+            status=ActionStatus.IN_PROGRESS,
+            note="A guideline on identifying child victims, including children exploited in criminality, is drafted (demo).",
+            evidence=Resource.objects.filter(slug=EVIDENCE_RESOURCE).first(),
+        )
 
 
 def _register(editor: User, participant: User, event: Event) -> None:
@@ -469,7 +485,7 @@ def load(*, out: TextIO, **_options: Any) -> None:
     synthetic = sum(1 for slug in events if slug.startswith("demo-"))
     out.write(
         f"Demo events: {len(events)} in all ({len(events) - synthetic} from the seed, {synthetic} synthetic), {created} created now; "
-        "the Warsaw NCP meeting has its three outcomes, one turned into an action of the Plan of Action.\n"
+        "the Warsaw NCP meeting has its three outcomes, two turned into actions of the Plan of Action (one under way).\n"
     )
 
 
