@@ -27,6 +27,7 @@ import html
 import re
 import threading
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -575,34 +576,48 @@ def _version_hit(document: SearchDocument, terms: list[str], *, matched: bool) -
 
 
 def _facets(matching: QuerySet[SearchDocument], filters: SearchFilters, reader_language: str) -> dict[str, list[FacetValue]]:
-    """Counts of resources per kind, topic, country, language and year, over the visible matching documents."""
-    base = matching.order_by()
+    """Counts of resources per kind, topic, country, language and year, over the visible matching documents.
 
-    def counts(field_name: str) -> list[tuple[Any, int]]:
+    Kind, language and year come from one pass over the matching documents' (resource, kind,
+    language, year) rows — one match of the full-text index instead of three; topics and
+    countries are counted in SQL through their link tables.
+    """
+    base = matching.order_by()
+    per_kind: dict[str, set[Any]] = defaultdict(set)
+    per_language: dict[str, set[Any]] = defaultdict(set)
+    per_year: dict[int, set[Any]] = defaultdict(set)
+    for resource_id, kind, language, year in base.values_list("resource_id", "kind", "language", "year"):
+        per_kind[kind].add(resource_id)
+        per_language[language].add(resource_id)
+        if year is not None:
+            per_year[year].add(resource_id)
+
+    def linked(field_name: str) -> dict[Any, int]:
         rows = base.values(field_name).annotate(n=Count("resource_id", distinct=True)).order_by()
-        return [(row[field_name], row["n"]) for row in rows if row[field_name] not in (None, "")]
+        return {row[field_name]: row["n"] for row in rows if row[field_name] not in (None, "")}
 
     kinds = dict(ResourceKind.choices)
     facets: dict[str, list[FacetValue]] = {}
     facets["kind"] = sorted(
-        (FacetValue(str(v), str(kinds.get(v, v)), n, filters.kind == v) for v, n in counts("kind")), key=lambda f: f.label
+        (FacetValue(str(v), str(kinds.get(v, v)), len(ids), filters.kind == v) for v, ids in per_kind.items() if v),
+        key=lambda f: f.label,
     )
-    topic_counts = dict(counts("resource__priorities__slug"))
+    topic_counts = linked("resource__priorities__slug")
     facets["topic"] = [
         FacetValue(p.slug, str(p), topic_counts[p.slug], filters.topic == p.slug)
-        for p in Priority.objects.filter(slug__in=topic_counts).order_by("number")
+        for p in Priority.objects.filter(slug__in=topic_counts).prefetch_related("translations").order_by("number")
     ]
-    country_counts = dict(counts("resource__countries__code"))
+    country_counts = linked("resource__countries__code")
     facets["country"] = [
         FacetValue(c.code, str(c), country_counts[c.code], filters.country == c.code)
-        for c in Country.objects.filter(code__in=country_counts).order_by("sort_order", "code")
+        for c in Country.objects.filter(code__in=country_counts).prefetch_related("translations").order_by("sort_order", "code")
     ]
     facets["language"] = sorted(
-        (FacetValue(str(v), language_name(v), n, filters.language == v) for v, n in counts("language")),
+        (FacetValue(str(v), language_name(v), len(ids), filters.language == v) for v, ids in per_language.items() if v),
         key=lambda f: (f.value != reader_language, f.label),
     )
     facets["year"] = sorted(
-        (FacetValue(str(v), str(v), n, filters.year == v) for v, n in counts("year")), key=lambda f: f.value, reverse=True
+        (FacetValue(str(v), str(v), len(ids), filters.year == v) for v, ids in per_year.items()), key=lambda f: f.value, reverse=True
     )
     return facets
 
