@@ -17,7 +17,16 @@ from carnet.core.errors import Conflict, DomainError
 from carnet.core.models import Country, Priority
 from carnet.directory.models import Person
 from carnet.events import services
-from carnet.events.models import Event, EventDocument, EventStatus, EventVisibility, Registration, RegistrationStatus
+from carnet.events.models import (
+    Event,
+    EventDocument,
+    EventKind,
+    EventSeries,
+    EventStatus,
+    EventVisibility,
+    Registration,
+    RegistrationStatus,
+)
 from tests.directory.factories import OrganisationFactory
 from tests.events.factories import event, member, register, secretariat_user
 
@@ -651,3 +660,22 @@ def test_participants_export_is_audited_and_for_managers_only() -> None:
     with pytest.raises(PermissionDenied):
         services.participants_export(actor=user, event=e)
     assert AuditEntry.objects.count() == before
+
+
+def test_a_series_is_created_once_by_someone_who_may_create_events() -> None:
+    # given the secretariat and a network member
+    secretariat, outsider = secretariat_user(), member()
+    names = {"en": "Meeting of National Contact Points", "ru": "Встреча национальных контактных пунктов"}
+    # a member may not create one, and nothing is written
+    with pytest.raises(PermissionDenied):
+        services.series_ensure(actor=outsider, slug="ncp-meetings", kind=EventKind.NCP_MEETING, names=names)
+    assert not EventSeries.objects.filter(slug="ncp-meetings").exists()
+    # a series without its English name is refused
+    with pytest.raises(ValidationError):
+        services.series_ensure(actor=secretariat, slug="ncp-meetings", kind=EventKind.NCP_MEETING, names={"ru": names["ru"]})
+    # the secretariat creates it, named in both languages; asking again returns the same one
+    first = services.series_ensure(actor=secretariat, slug="ncp-meetings", kind=EventKind.NCP_MEETING, names=names)
+    again = services.series_ensure(actor=secretariat, slug="ncp-meetings", kind=EventKind.NCP_MEETING, names={"en": "Other"})
+    assert again.pk == first.pk
+    assert first.safe_translation_getter("name", language_code="ru") == names["ru"]
+    assert AuditEntry.objects.filter(action="events.series.create").count() == 1

@@ -28,7 +28,6 @@ from django.utils import timezone
 from carnet.accounts.models import User
 from carnet.actionplan.models import Action, ActionStatus
 from carnet.actionplan.services import action_update_status
-from carnet.audit.services import record
 from carnet.core.models import Country, Priority
 from carnet.directory.models import Organisation
 from carnet.directory.services import organisation_ensure
@@ -368,19 +367,8 @@ def _future_events(today: dt.date) -> list[DemoEvent]:
 
 
 def _series_ensure(*, actor: User, slug: str) -> EventSeries:
-    """The demo's series, created once (the events services have no series writer: series are reference data)."""
-    existing: EventSeries | None = EventSeries.objects.filter(slug=slug).first()
-    if existing is not None:
-        return existing
     kind, english, russian = SERIES[slug]
-    series = EventSeries(slug=slug, kind=kind)
-    for language, name in (("en", english), ("ru", russian)):
-        series.set_current_language(language)
-        series.name = name
-    series.full_clean()
-    series.save()
-    record(actor=actor, action="events.series.create", obj=series, purpose=slug)
-    return series
+    return services.series_ensure(actor=actor, slug=slug, kind=kind, names={"en": english, "ru": russian})
 
 
 def _create(actor: User, demo: DemoEvent, countries: dict[str, Country], priorities: dict[int, Priority]) -> Event:

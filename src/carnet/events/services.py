@@ -925,3 +925,23 @@ def participants_export(*, actor: Any, event: Event) -> list[list[str]]:
         )
     record(actor=actor, action="events.participants.export", obj=event, purpose=f"{len(rows) - 1} registrations")
     return rows
+
+
+@transaction.atomic
+def series_ensure(*, actor: Any, slug: str, kind: str, names: Mapping[str, str]) -> EventSeries:
+    """The series ``slug`` ("ncp-meetings"), created with its names per language the first time it is asked for."""
+    if not EventPolicy.can(actor, EventAction.CREATE):
+        raise _denied()
+    existing: EventSeries | None = EventSeries.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing
+    if not names.get("en"):
+        raise ValidationError({"name": _("A series needs its English name.")})
+    series = EventSeries(slug=slug, kind=kind)
+    for language, name in names.items():
+        series.set_current_language(language)
+        series.name = name
+    series.full_clean()
+    series.save()
+    record(actor=actor, action="events.series.create", obj=series, purpose=slug)
+    return series
