@@ -100,6 +100,14 @@ def test_detail_has_outcomes_with_the_status_of_their_action() -> None:
     linked = body["outcomes"][0]["action"]
     assert (linked["code"], linked["title"], linked["status"]) == (action.code, "Необходимо выявлять детей", "proposed")
     assert body["outcomes"][1]["action"] is None
+    assert body["cancellation_reason"] == ""
+
+
+def test_detail_of_a_cancelled_event_says_why() -> None:
+    meeting = event()
+    services.event_cancel(actor=secretariat_user(), event=meeting, reason="No quorum")
+    body = Client().get(f"/api/v1/events/{meeting.slug}").json()
+    assert (body["status"], body["cancellation_reason"]) == ("cancelled", "No quorum")
 
 
 def test_detail_per_account_is_404_when_invisible(client_as: Callable[[str], Client], demo_users: dict[str, User]) -> None:

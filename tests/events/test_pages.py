@@ -226,6 +226,7 @@ def test_a_cancelled_event_says_so_prominently(client_as: Clients, demo_users: d
     page = client_as("anonymous").get(f"/en/events/{e.slug}/").content.decode()
     assert 'class="cancelled-banner"' in page
     assert "This event will not take place." in page
+    assert "Reason: No quorum" in page
     listing = client_as("anonymous").get("/en/events/").content.decode()
     assert "Roundtable" in listing
     assert "event-cancelled" in listing

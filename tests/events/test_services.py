@@ -297,6 +297,7 @@ def test_cancel_keeps_the_event_raises_sequence_and_tells_registered_people_afte
     # then the event is still there, cancelled, one sequence up, and the two holding a place got an e-mail
     stored = Event.objects.get(pk=e.pk)
     assert (stored.status, stored.sequence, stored.uid) == (EventStatus.CANCELLED, 1, e.uid)
+    assert stored.cancellation_reason == "The venue burnt down"
     assert len(callbacks) == 1
     assert sorted(m.to[0] for m in mail.outbox) == [approved.email, pending.email]
     assert all("The venue burnt down" in m.body for m in mail.outbox)
@@ -679,3 +680,15 @@ def test_a_series_is_created_once_by_someone_who_may_create_events() -> None:
     assert again.pk == first.pk
     assert first.safe_translation_getter("name", language_code="ru") == names["ru"]
     assert AuditEntry.objects.filter(action="events.series.create").count() == 1
+
+
+def test_announcing_a_cancelled_event_again_clears_its_reason() -> None:
+    # given a cancelled meeting
+    actor = secretariat_user()
+    e = event()
+    services.event_cancel(actor=actor, event=e, reason="No quorum")
+    # when it is announced again
+    services.event_update(actor=actor, event=Event.objects.get(pk=e.pk), status=EventStatus.CONFIRMED)
+    # then it is confirmed, its reason gone, and subscribers see a newer sequence
+    stored = Event.objects.get(pk=e.pk)
+    assert (stored.status, stored.cancellation_reason, stored.sequence) == (EventStatus.CONFIRMED, "", 2)

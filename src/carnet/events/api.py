@@ -122,6 +122,7 @@ class OutcomeOut(Schema):
 
 
 class EventDetailOut(EventOut):
+    cancellation_reason: str = Field(description="Why the event was cancelled (empty unless it is).")
     outcomes: list[OutcomeOut]
     attendance_count: int | None
     participating_countries: list[str]
@@ -326,6 +327,7 @@ def event_detail(request: HttpRequest, slug: str, query: Query[LanguageQuery]) -
     with translation.override(language):
         return EventDetailOut(
             **_event_out(request, event, language),
+            cancellation_reason=event.cancellation_reason,
             outcomes=[_outcome_out(outcome, language) for outcome in outcomes],
             attendance_count=event.attendance_count,
             participating_countries=[c.code for c in event.participating_countries.all()],

@@ -101,6 +101,7 @@ class Event(TranslatableModel):
     registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
     capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
     requires_approval = models.BooleanField(_("the organisers approve each registration"), default=True)
+    cancellation_reason = models.CharField(_("why it was cancelled"), max_length=1000, blank=True)
     # iCalendar identity
     uid = models.CharField(max_length=120, unique=True)
     sequence = models.PositiveIntegerField(default=0)

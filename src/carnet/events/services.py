@@ -455,6 +455,8 @@ def event_update(*, actor: Any, event: Event, **changes: Any) -> Event:
             if translations.get(language, {}).get(name, "") != place_before.get(f"{language}.{name}", ""):
                 place_changed = True
     status_changed = locked.status != status_before
+    if status_before == EventStatus.CANCELLED and status_changed:
+        locked.cancellation_reason = ""  # announced again: the old reason no longer holds
     if time_changed or place_changed or status_changed:
         locked.sequence = locked.sequence + 1
     locked.full_clean()
@@ -507,9 +509,10 @@ def event_cancel(*, actor: Any, event: Event, reason: str) -> Event:
     if locked.status == EventStatus.DRAFT:
         raise Conflict(str(_("A draft has not been announced: there is nothing to cancel.")), code="draft")
     locked.status = EventStatus.CANCELLED
+    locked.cancellation_reason = reason
     locked.sequence = locked.sequence + 1
     locked.full_clean()
-    locked.save(update_fields=["status", "sequence", "updated_at"])
+    locked.save(update_fields=["status", "cancellation_reason", "sequence", "updated_at"])
     record(actor=actor, action="events.event.cancel", obj=locked, purpose=reason)
     recipients = list(
         User.objects.filter(registrations__event=locked, registrations__status__in=HOLDS_PLACE, is_active=True)
