@@ -21,22 +21,14 @@ from carnet.actionplan.models import Action, ActionStatus, ActionUpdate
 from carnet.actionplan.policies import ActionPlanAction, ActionPlanPolicy
 from carnet.actionplan.selectors import ActionFilters, action_get_for, action_history, action_list_for, action_origins_for, text_in
 from carnet.actionplan.services import action_update_status
-from carnet.api.auth import SIGNED_IN
+from carnet.api.auth import READERS
+from carnet.api.language import requested_language
 from carnet.library.models import Resource
 from carnet.library.policies import LibraryPolicy
-from carnet.portal.selectors import languages
 
 router = Router(tags=["actionplan"])
 
 MAX_LIMIT = 100
-
-
-def anyone(request: HttpRequest) -> bool:
-    """The last of the read operations' authentications: without a session or token, the reader is anonymous."""
-    return True
-
-
-READERS = [*SIGNED_IN, anyone]
 
 
 class ErrorOut(Schema):
@@ -106,14 +98,6 @@ class UpdateIn(Schema):
     evidence: str | None = None  # a library resource's slug
 
 
-def _language(lang: str | None) -> str:
-    if lang is None:
-        return translation.get_language() or "en"
-    if lang not in languages():
-        raise HttpError(400, f"Unknown language {lang!r}: use one of {', '.join(languages())}.")
-    return lang
-
-
 def _action_out(action: Action, language: str) -> dict[str, object]:
     title, title_language = text_in(action, "title", language)
     return {
@@ -143,7 +127,7 @@ def _update_out(update: ActionUpdate) -> UpdateOut:
 
 @router.get("/actions", response={200: ActionPage, 400: ErrorOut}, auth=None, summary="The actions of the Plan of Action, filtered")
 def actions(request: HttpRequest, query: Query[ActionQuery]) -> ActionPage:
-    language = _language(query.lang)
+    language = requested_language(query.lang)
     if not 1 <= query.limit <= MAX_LIMIT or query.offset < 0:
         raise HttpError(400, f"limit is between 1 and {MAX_LIMIT}; offset is 0 or more.")
     if query.status and query.status not in ActionStatus.values:
@@ -191,7 +175,7 @@ def _detail(request: HttpRequest, action: Action, language: str) -> ActionDetail
     summary="One action: its history and the meeting outcomes it came from",
 )
 def action(request: HttpRequest, code: str, query: Query[LanguageQuery]) -> ActionDetailOut:
-    language = _language(query.lang)
+    language = requested_language(query.lang)
     return _detail(request, action_get_for(actor=request.user, code=code), language)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from carnet.accounts.selectors import token_for_secret
@@ -28,6 +29,30 @@ class BearerToken(HttpBearer):
 bearer = BearerToken()
 session = django_auth  # never a custom cookie auth: only ninja's checks CSRF
 SIGNED_IN = [session, bearer]
+
+
+def anyone(request: HttpRequest) -> bool:
+    """The last of a public read's authentications: without a session or a token, the reader is anonymous."""
+    return True
+
+
+# Public reads that show more to a member (events, actions): the session or token when one comes, else anonymous.
+READERS = [*SIGNED_IN, anyone]
+# The schema says so too: a session, a token, or nothing at all (``{}``: no authentication).
+OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}  # ninja adds it to the session and token it lists
+
+
+def caller(request: HttpRequest) -> Any:
+    """Who asks a public read declared ``auth=None``: the session's user, else the bearer token's (an invalid
+    token is a 401, not a silent anonymous answer), else the anonymous user."""
+    if request.user.is_authenticated:
+        return request.user
+    if request.headers.get("Authorization", "").strip():
+        user = bearer(request)
+        if user is None:
+            raise AuthenticationError
+        return user
+    return request.user
 
 
 def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

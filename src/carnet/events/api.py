@@ -13,7 +13,6 @@ a full event or a second registration; 422 for invalid input).
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -22,7 +21,8 @@ from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from carnet.api.auth import SIGNED_IN
+from carnet.api.auth import OPTIONAL_AUTH, READERS, SIGNED_IN
+from carnet.api.language import requested_language
 from carnet.core.errors import DomainError
 from carnet.core.models import Country
 from carnet.directory.models import Organisation
@@ -37,16 +37,6 @@ router = Router(tags=["events"])
 MAX_LIMIT = 100
 # The service's refusals that are about the event's state rather than the request: answered 409.
 STATE_REFUSALS = frozenset({"registration_not_open", "registration_closed", "cancelled", "closed", "draft", "not_active"})
-
-
-def anyone(request: HttpRequest) -> bool:
-    """The last of the read operations' authentications: without a session or token, the reader is anonymous."""
-    return True
-
-
-READERS = [*SIGNED_IN, anyone]
-# The schema says so too: a session, a token, or nothing at all (``{}``: no authentication).
-OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}  # ninja adds it to the session and token it lists
 
 
 class OrganiserOut(Schema):
@@ -162,18 +152,6 @@ class RegistrationOut(Schema):
     created_at: datetime
 
 
-def languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
-def _language(request: HttpRequest, lang: str | None) -> str:
-    if lang is None:
-        return translation.get_language() or "en"
-    if lang not in languages():
-        raise HttpError(400, f"Unknown language {lang!r}: use one of {', '.join(languages())}.")
-    return lang
-
-
 def _visible(request: HttpRequest) -> QuerySet[Event]:
     return EventPolicy.visible(request.user, Event.objects.all())
 
@@ -285,7 +263,7 @@ def _outcome_out(outcome: Outcome, language: str) -> OutcomeOut:
 
 @router.get("/events", response=EventPage, auth=READERS, openapi_extra=OPTIONAL_AUTH, summary="Events the caller may see, by date")
 def event_list(request: HttpRequest, query: Query[EventQuery]) -> EventPage:
-    language = _language(request, query.lang)
+    language = requested_language(query.lang)
     if not 1 <= query.limit <= MAX_LIMIT or query.offset < 0:
         raise HttpError(400, f"limit is between 1 and {MAX_LIMIT}; offset is 0 or more.")
     events = _visible(request)
@@ -317,7 +295,7 @@ def event_list(request: HttpRequest, query: Query[EventQuery]) -> EventPage:
     summary="One event, with its outcomes and what became of them",
 )
 def event_detail(request: HttpRequest, slug: str, query: Query[LanguageQuery]) -> EventDetailOut:
-    language = _language(request, query.lang)
+    language = requested_language(query.lang)
     event = _event_for(request, slug)
     outcomes = (
         event.outcomes.select_related("priority", "committed_by", "committed_country", "action")

@@ -18,9 +18,9 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import ValidationError
 
-from carnet.api.auth import bearer
+from carnet.api.auth import caller
 from carnet.core.models import Country, Priority
 from carnet.library.models import Resource, ResourceKind, ResourceRevision
 from carnet.library.selectors import (
@@ -106,18 +106,6 @@ class LanguageQuery(Schema):
     lang: str | None = Field(None, max_length=10)
 
 
-def _caller(request: HttpRequest) -> Any:
-    """Who asks: the session's user, else the bearer token's (an invalid token is a 401), else anonymous."""
-    if request.user.is_authenticated:
-        return request.user
-    if request.headers.get("Authorization", "").strip():
-        user = bearer(request)
-        if user is None:
-            raise AuthenticationError
-        return user
-    return request.user
-
-
 def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
 
@@ -200,7 +188,7 @@ def _revisions_of(resources: list[Resource]) -> dict[Any, dict[str, ResourceRevi
 
 @router.get("/resources", response=ResourcePage, auth=None, summary="Published resources the caller may see, with filters")
 def resource_list(request: HttpRequest, filters: Query[ResourceFilters]) -> ResourcePage:
-    actor = _caller(request)
+    actor = caller(request)
     lang = _language("lang", filters.lang) or request.LANGUAGE_CODE
     queryset = _published(resource_list_for(actor))
     if filters.kind is not None:
@@ -228,7 +216,7 @@ def resource_list(request: HttpRequest, filters: Query[ResourceFilters]) -> Reso
     summary="A resource: its facts and every published language",
 )
 def resource_detail(request: HttpRequest, slug: str, query: Query[LanguageQuery]) -> ResourceDetailOut:
-    actor = _caller(request)
+    actor = caller(request)
     lang = _language("lang", query.lang) or request.LANGUAGE_CODE
     resource = resource_get_for(actor=actor, slug=slug)
     revisions = published_versions(resource)
@@ -262,7 +250,7 @@ def resource_detail(request: HttpRequest, slug: str, query: Query[LanguageQuery]
     summary="One published language of a resource: text (as HTML) and file",
 )
 def version_detail(request: HttpRequest, slug: str, language: str) -> VersionOut:
-    actor = _caller(request)
+    actor = caller(request)
     revision = published_revision_get_for(actor=actor, slug=slug, language=language)
     resource = revision.version.resource
     return VersionOut(

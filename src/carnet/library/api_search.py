@@ -9,15 +9,13 @@ counted (carnet.library.search). Bad filter values answer 400 with a JSON body; 
 any length or syntax is cut into words and never fails.
 """
 
-from typing import Any
-
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import HttpError
 
-from carnet.api.auth import bearer
+from carnet.api.auth import caller
 from carnet.library.search import Hit, SearchResults, VersionHit, parse_filters, search
 
 router = Router(tags=["library"])
@@ -71,15 +69,6 @@ class SearchOut(Schema):
     facets: dict[str, list[FacetOut]]
 
 
-def _actor(request: HttpRequest) -> Any:
-    if request.headers.get("Authorization"):
-        user = bearer(request)
-        if user is None:
-            raise AuthenticationError()
-        return user
-    return request.user
-
-
 def _version_out(slug: str, version: VersionHit) -> VersionOut:
     return VersionOut(
         language=version.language,
@@ -123,7 +112,7 @@ def _out(results: SearchResults) -> SearchOut:
 
 @router.get("/search", response=SearchOut, auth=None, summary="Search the library: resources the caller may see, with facets")
 def library_search(request: HttpRequest, params: Query[SearchParams]) -> SearchOut:
-    actor = _actor(request)
+    actor = caller(request)
     filters, errors = parse_filters(params.dict())
     if errors:
         raise HttpError(400, " ".join(errors))

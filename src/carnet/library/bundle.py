@@ -52,6 +52,7 @@ from django.utils.translation import gettext_lazy as _
 from carnet.audit.services import record
 from carnet.core.errors import DomainError
 from carnet.library.models import Bundle, Resource, ResourceRevision, ResourceVersion, Visibility
+from carnet.library.selectors import FileDamaged, stored_file
 from carnet.library.text import plain_text, render_markdown
 
 ASSETS = Path(__file__).resolve().parent / "static" / "library" / "bundle"
@@ -172,10 +173,8 @@ def _sha256(data: bytes) -> str:
 
 
 def _read_file(entry: _Entry) -> bytes:
-    revision = entry.revision
     try:
-        with revision.file.open("rb") as handle:
-            content: bytes = handle.read()
+        return stored_file(entry.revision)
     except OSError as error:
         raise BundleError(
             str(
@@ -184,15 +183,14 @@ def _read_file(entry: _Entry) -> bytes:
             ),
             code="file_missing",
         ) from None
-    if revision.file_sha256 and _sha256(content) != revision.file_sha256:
+    except FileDamaged:
         raise BundleError(
             str(
                 _("The file of “%(resource)s” (%(language)s) does not match the checksum recorded at upload; nothing was written.")
                 % {"resource": entry.resource.slug, "language": entry.language}
             ),
             code="file_damaged",
-        )
-    return content
+        ) from None
 
 
 def words(text: str) -> list[str]:

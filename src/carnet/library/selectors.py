@@ -12,6 +12,7 @@ English revision now published: the editor shows what changed in English since
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,22 @@ def published_versions(resource: Resource) -> dict[str, ResourceRevision]:
     found = {r.version.language: r for r in revisions if r.number == r.version.published_revision}
     order = {code: index for index, code in enumerate(languages())}
     return dict(sorted(found.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+
+class FileDamaged(Exception):
+    """A stored file whose content no longer matches the SHA-256 recorded when it was uploaded."""
+
+
+def stored_file(revision: ResourceRevision) -> bytes:
+    """The content of a revision's file, checked against its recorded SHA-256 (the download page and the bundle).
+
+    Raises ``OSError`` when storage cannot give it, :class:`FileDamaged` when it is not what was uploaded.
+    """
+    with revision.file.open("rb") as handle:
+        content: bytes = handle.read()
+    if hashlib.sha256(content).hexdigest() != revision.file_sha256:
+        raise FileDamaged(revision.file.name)
+    return content
 
 
 def published_revision_get_for(*, actor: Any, slug: str, language: str) -> ResourceRevision:

@@ -27,7 +27,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -38,6 +37,7 @@ from carnet.accounts.models import Role, User
 from carnet.audit.services import record
 from carnet.core.errors import Conflict
 from carnet.core.models import Country, Priority
+from carnet.core.slugs import normalised_slug
 from carnet.library import text as library_text
 from carnet.library.models import (
     Audience,
@@ -100,13 +100,7 @@ def _reindex(resource: Resource) -> None:
 
 
 def _check_slug(slug: str, *, exclude: Any = None) -> str:
-    slug = (slug or "").strip().lower()
-    try:
-        validate_slug(slug)
-    except ValidationError:
-        raise ValidationError({"slug": _("Use letters, numbers, hyphens and underscores only.")}) from None
-    if len(slug) > SLUG_MAX:
-        raise ValidationError({"slug": _("At most %(max)s characters.") % {"max": SLUG_MAX}})
+    slug = normalised_slug(slug, max_length=SLUG_MAX)
     if slug in RESERVED_SLUGS:
         raise ValidationError({"slug": _("This address is reserved. Choose another.")})
     taken = Resource.objects.filter(slug=slug)

@@ -16,6 +16,7 @@ from django.utils import translation
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from carnet.api.language import requested_language
 from carnet.directory.models import NetworkRoleKind
 from carnet.portal.reading import (
     contacts,
@@ -29,7 +30,7 @@ from carnet.portal.reading import (
     published_news_item,
 )
 from carnet.portal.richtext import clean
-from carnet.portal.selectors import Published, languages, published
+from carnet.portal.selectors import Published, published
 
 router = Router(tags=["portal"])
 
@@ -105,14 +106,6 @@ class NewsQuery(LanguageQuery):
     offset: int = 0
 
 
-def _language(request: HttpRequest, lang: str | None) -> str:
-    if lang is None:
-        return translation.get_language() or "en"
-    if lang not in languages():
-        raise HttpError(400, f"Unknown language {lang!r}: use one of {', '.join(languages())}.")
-    return lang
-
-
 def _state(text: Published | None) -> TextState:
     if text is None:
         return TextState(language=None, fallback=False, outdated=False)
@@ -123,7 +116,7 @@ def _state(text: Published | None) -> TextState:
     "/portal/countries/{code}", response=CountryPageOut, auth=None, summary="A member's page: text, key facts, NCP and public contacts"
 )
 def country_page(request: HttpRequest, code: str, query: Query[LanguageQuery]) -> CountryPageOut:
-    language = _language(request, query.lang)
+    language = requested_language(query.lang)
     with translation.override(language):
         member = country_by_code(code)
         page = page_of(member)
@@ -180,7 +173,7 @@ def _news_out(entry: Any, language: str) -> dict[str, Any]:
 
 @router.get("/news", response=NewsPage, auth=None, summary="Published news, newest first")
 def news_list(request: HttpRequest, query: Query[NewsQuery]) -> NewsPage:
-    language = _language(request, query.lang)
+    language = requested_language(query.lang)
     if not 1 <= query.limit <= MAX_LIMIT or query.offset < 0:
         raise HttpError(400, f"limit is between 1 and {MAX_LIMIT}; offset is 0 or more.")
     with translation.override(language):
@@ -191,7 +184,7 @@ def news_list(request: HttpRequest, query: Query[NewsQuery]) -> NewsPage:
 
 @router.get("/news/{slug}", response=NewsDetailOut, auth=None, summary="One published news item")
 def news_detail(request: HttpRequest, slug: str, query: Query[LanguageQuery]) -> NewsDetailOut:
-    language = _language(request, query.lang)
+    language = requested_language(query.lang)
     with translation.override(language):
         item = published_news_item(slug)
         entries = news_entries([item], language)

@@ -23,7 +23,6 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_slug
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -35,6 +34,7 @@ from carnet.audit.services import record
 from carnet.core import safehtml
 from carnet.core.errors import Conflict
 from carnet.core.models import Country, Priority
+from carnet.core.slugs import normalised_slug
 from carnet.portal import richtext
 from carnet.portal.models import CountryPage, KeyFact, NewsItem, PriorityPage, Revision, Status
 from carnet.portal.policies import PortalAction, PortalPolicy
@@ -496,13 +496,7 @@ def news_create(
 ) -> NewsItem:
     """A news item with its first draft (in English: translations are made from it)."""
     _require(actor, PortalAction.CREATE_NEWS)
-    slug = (slug or "").strip().lower()
-    try:
-        validate_slug(slug)
-    except ValidationError:
-        raise ValidationError({"slug": _("Use letters, numbers, hyphens and underscores only.")}) from None
-    if len(slug) > SLUG_MAX:
-        raise ValidationError({"slug": _("At most %(max)s characters.") % {"max": SLUG_MAX}})
+    slug = normalised_slug(slug, max_length=SLUG_MAX)
     if NewsItem.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("Another news item already has this address.")})
     item = NewsItem(slug=slug, country=country, priority=priority, created_by=actor)

@@ -14,7 +14,6 @@ nothing is changed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any, cast
@@ -126,19 +125,17 @@ def download(request: HttpRequest, slug: str, language: str) -> HttpResponse:
     revision: ResourceRevision = selectors.published_revision_get_for(actor=request.user, slug=slug, language=language)
     if not revision.file:
         raise Http404
-    digest = hashlib.sha256()
-    chunks: list[bytes] = []
-    with revision.file.open("rb") as stored:
-        for chunk in stored.chunks():
-            digest.update(chunk)
-            chunks.append(chunk)
-    if digest.hexdigest() != revision.file_sha256:
-        logger.error("library: the stored file of %s [%s] revision %s does not match its checksum", slug, language, revision.number)
-        raise Http404
-    response = HttpResponse(b"".join(chunks), content_type=revision.file_type or "application/octet-stream")
+    try:
+        content = selectors.stored_file(revision)
+    except (OSError, selectors.FileDamaged):
+        logger.error(
+            "library: the stored file of %s [%s] revision %s cannot be read or does not match its checksum", slug, language, revision.number
+        )
+        raise Http404 from None
+    response = HttpResponse(content, content_type=revision.file_type or "application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=revision.file_name) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Length"] = str(sum(len(chunk) for chunk in chunks))
+    response["Content-Length"] = str(len(content))
     if revision.version.resource.visibility != Visibility.PUBLIC:
         response["Cache-Control"] = "private, no-store"
     return response
